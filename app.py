@@ -1,0 +1,29 @@
+"""FounderDeck — the router. Pages live in pages/, logic in analytics/, modelhub/ and db/."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+# (section, file, title, icon). Every page a later issue adds joins here, and the AppTest and
+# browser tests pick it up from this list.
+PAGES: tuple[tuple[str, str, str, str], ...] = (
+    ("Plan", "pages/overview.py", "Overview", ":material/dashboard:"),
+    ("Plan", "pages/projects.py", "Projects", ":material/checklist:"),
+)
+
+
+def run() -> None:
+    st.set_page_config(page_title="FounderDeck", page_icon=":material/rocket_launch:", layout="wide")
+    from pages._components import flash, workspace_sidebar
+
+    sections: dict[str, list] = {}
+    for section, path, title, icon in PAGES:
+        sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon))
+    page = st.navigation(sections)
+    workspace_sidebar()
+    flash()
+    page.run()
+
+
+if __name__ == "__main__":
+    run()

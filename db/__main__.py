@@ -1,0 +1,68 @@
+"""``python -m db upgrade | downgrade [REV] | current | demo`` — the database CLI.
+
+Every command reads ``DATABASE_URL`` (default: the embedded SQLite file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import db.history  # noqa: F401 - registers the change-history listener
+from db import migrate
+from db.demo import create_demo_workspace, ensure_demo
+from db.engine import database_url, make_engine, make_session_factory
+from db.validation import ValidationError
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m db", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("upgrade", help="migrate the database to the newest revision")
+    down = sub.add_parser("downgrade", help="migrate down to REV (default: base, i.e. empty)")
+    down.add_argument("revision", nargs="?", default="base")
+    sub.add_parser("current", help="print the database's revision")
+    demo = sub.add_parser("demo", help="create the demo workspace (only if the database has none)")
+    demo.add_argument("--force", action="store_true", help="add another demo workspace even if some exist")
+    args = parser.parse_args(argv)
+
+    url = database_url()
+    if args.command == "upgrade":
+        migrate.upgrade(url)
+        print(f"database at {migrate.current_revision(make_engine(url))}: {_redacted(url)}")
+    elif args.command == "downgrade":
+        migrate.downgrade(url, args.revision)
+        print(f"database at {migrate.current_revision(make_engine(url))}")
+    elif args.command == "current":
+        print(migrate.current_revision(make_engine(url)) or "empty (not migrated)")
+    elif args.command == "demo":
+        factory = make_session_factory(make_engine(url))
+        try:
+            with factory.begin() as session:
+                session.info["actor"] = "demo"
+                if args.force:
+                    ws = create_demo_workspace(session=session, name=f"Lexora AI (demo {_count(session) + 1})")
+                else:
+                    ws = ensure_demo(session=session)
+                print(f"created demo workspace {ws.name!r}" if ws else "the database has a workspace; no demo added")
+        except ValidationError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    return 0
+
+
+def _count(session) -> int:  # noqa: ANN001
+    from db.repo import list_workspaces
+
+    return len(list_workspaces(session=session))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,268 @@
+"""Typed SQLAlchemy 2 ORM models for a workspace (one startup plan).
+
+Column ``info`` carries what validation needs to name a field in a message: a ``label``,
+allowed ``choices`` and numeric ``min``/``max``. Every tracked table has a soft-delete
+timestamp and an optimistic ``version`` counter, so a stale edit is refused, never merged.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+
+def utcnow() -> datetime:
+    """Timezone-naive UTC now: SQLite has no time zones, so store UTC everywhere."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+# Named constraints let later migrations drop or alter them on SQLite (batch mode needs names).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        datetime: DateTime(),
+        date: Date(),
+        float: Float(),
+    }
+
+
+class Tracked:
+    """Columns shared by every user-edited table: identity, audit times, soft delete, version."""
+
+    # Pairs (smaller, larger) of fields that must be in order: dates, three-point estimates.
+    __ordered__: ClassVar[tuple[tuple[str, str], ...]] = ()
+    # Human name of the table in messages ("task", "budget line").
+    __label__: ClassVar[str] = "row"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - SQLAlchemy declared_attr
+        return {"version_id_col": cls.__table__.c.version}
+
+
+PROJECT_STATUSES = ("planned", "active", "on_hold", "done")
+MILESTONE_STATUSES = ("open", "done")
+TASK_KINDS = ("task", "milestone", "summary")
+TASK_STATUSES = ("todo", "in_progress", "blocked", "done")
+DEPENDENCY_KINDS = ("FS", "SS", "FF", "SF")
+PRICING_KINDS = ("on_demand", "reserved", "spot")
+BUDGET_CATEGORIES = ("rd", "marketing", "operations")
+FUNDING_KINDS = ("angel", "seed", "vc", "grant", "crowdfunding")
+FUNDING_STATUSES = ("planned", "committed", "closed")
+RISK_CATEGORIES = ("technical", "market", "financial", "legal", "operational", "ethical")
+RISK_KINDS = ("threat", "opportunity")
+RISK_RESPONSES = ("avoid", "mitigate", "transfer", "accept", "escalate", "exploit", "enhance", "share")
+RISK_STATUSES = ("open", "monitoring", "closed")
+
+
+class Workspace(Tracked, Base):
+    __tablename__ = "workspace"
+    __label__ = "workspace"
+
+    name: Mapped[str] = mapped_column(String(120), info={"label": "name"})
+    description: Mapped[str] = mapped_column(Text, default="")
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    # True for the demo workspace: every number in it is illustrative and the UI says so.
+    illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
+    cash_on_hand_usd: Mapped[float | None] = mapped_column(info={"min": 0})
+    cash_as_of: Mapped[date | None] = mapped_column()
+
+
+class Project(Tracked, Base):
+    __tablename__ = "project"
+    __label__ = "project"
+    __ordered__ = (("start_date", "target_date"),)
+
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    phase: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="planned", info={"choices": PROJECT_STATUSES})
+    start_date: Mapped[date | None] = mapped_column()
+    target_date: Mapped[date | None] = mapped_column()
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+
+class Milestone(Tracked, Base):
+    __tablename__ = "milestone"
+    __label__ = "milestone"
+
+    # Denormalised from the project so every workspace query is one indexed filter.
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    due_date: Mapped[date | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(20), default="open", info={"choices": MILESTONE_STATUSES})
+
+
+class Person(Tracked, Base):
+    __tablename__ = "person"
+    __label__ = "person"
+    __ordered__ = (("start_date", "end_date"),)
+
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(80), default="")
+    monthly_cost_usd: Mapped[float] = mapped_column(default=0.0, info={"min": 0})
+    weekly_capacity_hours: Mapped[float] = mapped_column(default=40.0, info={"min": 0, "max": 168})
+    start_date: Mapped[date | None] = mapped_column()
+    end_date: Mapped[date | None] = mapped_column()
+
+
+class Task(Tracked, Base):
+    __tablename__ = "task"
+    __label__ = "task"
+    __ordered__ = (
+        ("start_date", "end_date"),
+        ("optimistic_days", "likely_days"),
+        ("likely_days", "pessimistic_days"),
+        ("optimistic_days", "pessimistic_days"),
+    )
+
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestone.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="task", info={"choices": TASK_KINDS})
+    status: Mapped[str] = mapped_column(String(20), default="todo", info={"choices": TASK_STATUSES})
+    start_date: Mapped[date | None] = mapped_column()
+    end_date: Mapped[date | None] = mapped_column()
+    # Three-point estimate in working days (PERT): optimistic <= likely <= pessimistic.
+    optimistic_days: Mapped[float | None] = mapped_column(info={"min": 0})
+    likely_days: Mapped[float | None] = mapped_column(info={"min": 0})
+    pessimistic_days: Mapped[float | None] = mapped_column(info={"min": 0})
+    percent_done: Mapped[float] = mapped_column(default=0.0, info={"min": 0, "max": 100})
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class TaskDependency(Tracked, Base):
+    __tablename__ = "task_dependency"
+    __label__ = "dependency"
+    __table_args__ = (UniqueConstraint("predecessor_id", "successor_id", name="dependency_pair"),)
+
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id"), index=True)
+    predecessor_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)
+    successor_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(2), default="FS", info={"choices": DEPENDENCY_KINDS})
+    lag_days: Mapped[float] = mapped_column(default=0.0)
+
+
+class ComputeResource(Tracked, Base):
+    __tablename__ = "compute_resource"
+    __label__ = "compute resource"
+    __ordered__ = (("start_date", "end_date"),)
+
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    gpu_type: Mapped[str] = mapped_column(String(80))
+    count: Mapped[int] = mapped_column(default=1, info={"min": 0})
+    hourly_rate_usd: Mapped[float] = mapped_column(default=0.0, info={"min": 0, "label": "$/GPU-hour"})
+    pricing: Mapped[str] = mapped_column(String(20), default="on_demand", info={"choices": PRICING_KINDS})
+    utilisation: Mapped[float] = mapped_column(default=1.0, info={"min": 0, "max": 1})
+    start_date: Mapped[date | None] = mapped_column()
+    end_date: Mapped[date | None] = mapped_column()
+
+
+class BudgetLine(Tracked, Base):
+    __tablename__ = "budget_line"
+    __label__ = "budget line"
+
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id"), index=True)
+    category: Mapped[str] = mapped_column(String(20), info={"choices": BUDGET_CATEGORIES})
+    name: Mapped[str] = mapped_column(String(200))
+    month: Mapped[date] = mapped_column()
+    planned_usd: Mapped[float] = mapped_column(default=0.0, info={"min": 0})
+    actual_usd: Mapped[float | None] = mapped_column(info={"min": 0})
+
+
+class FundingRound(Tracked, Base):
+    __tablename__ = "funding_round"
+    __label__ = "funding round"
+
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20), info={"choices": FUNDING_KINDS})
+    amount_usd: Mapped[float] = mapped_column(info={"min": 0})
+    close_date: Mapped[date] = mapped_column()
+    status: Mapped[str] = mapped_column(String(20), default="planned", info={"choices": FUNDING_STATUSES})
+
+
+class Risk(Tracked, Base):
+    __tablename__ = "risk"
+    __label__ = "risk"
+
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    code: Mapped[str | None] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(20), default="threat", info={"choices": RISK_KINDS})
+    category: Mapped[str] = mapped_column(String(20), info={"choices": RISK_CATEGORIES})
+    title: Mapped[str] = mapped_column(String(200))
+    cause: Mapped[str] = mapped_column(Text, default="")
+    event: Mapped[str] = mapped_column(Text, default="")
+    effect: Mapped[str] = mapped_column(Text, default="")
+    probability_pct: Mapped[float] = mapped_column(default=10.0, info={"min": 0, "max": 100})
+    impact: Mapped[int] = mapped_column(default=3, info={"min": 1, "max": 5})
+    impact_usd: Mapped[float] = mapped_column(default=0.0, info={"min": 0})
+    response: Mapped[str] = mapped_column(String(20), default="mitigate", info={"choices": RISK_RESPONSES})
+    mitigation: Mapped[str] = mapped_column(Text, default="")
+    trigger: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="open", info={"choices": RISK_STATUSES})
+    review_date: Mapped[date | None] = mapped_column()
+    # Private risks stay internal: never in the pitch view or an export.
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    sources: Mapped[str] = mapped_column(Text, default="")
+
+
+class ChangeLog(Base):
+    """Append-only history: who changed which row when, with the values before and after."""
+
+    __tablename__ = "change_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(120), default="system")
+    workspace_id: Mapped[int | None] = mapped_column(index=True)
+    table_name: Mapped[str] = mapped_column(String(60))
+    row_id: Mapped[int] = mapped_column()
+    action: Mapped[str] = mapped_column(String(20))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+TRACKED_MODELS: tuple[type[Tracked], ...] = (
+    Workspace, Project, Milestone, Person, Task, TaskDependency,
+    ComputeResource, BudgetLine, FundingRound, Risk,
+)

@@ -1,0 +1,286 @@
+"""Repositories: small functions over a caller-owned session, keyword arguments only.
+
+The caller owns the transaction (``with factory.begin() as session:``). Every function
+validates before it adds or changes anything, so a refused call leaves the session clean and
+the database unchanged once the caller's transaction ends.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import networkx as nx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import (
+    TRACKED_MODELS,
+    ChangeLog,
+    Milestone,
+    Project,
+    Task,
+    TaskDependency,
+    Tracked,
+    Workspace,
+    utcnow,
+)
+from db.validation import FieldError, StaleEditError, ValidationError, check_references, clean_values
+
+T = TypeVar("T", bound=Tracked)
+
+# Tables whose rows hang off a project: their workspace comes from the project.
+_PROJECT_BOUND = (Milestone, Task)
+
+
+class NotFoundError(LookupError):
+    """The row does not exist (or is deleted, where live rows were asked for)."""
+
+
+def get(*, session: Session, model: type[T], row_id: int, include_deleted: bool = False) -> T:
+    """The row ``row_id`` of ``model``; raises :class:`NotFoundError` naming table and id."""
+    obj = session.get(model, row_id)
+    if obj is None or (obj.deleted_at is not None and not include_deleted):
+        raise NotFoundError(f"{model.__label__} {row_id} does not exist")
+    return obj
+
+
+def list_rows(
+    *, session: Session, model: type[T], workspace_id: int, include_deleted: bool = False, **filters: Any
+) -> list[T]:
+    """Rows of ``model`` in a workspace, oldest first, optionally filtered by column equality."""
+    stmt = select(model).where(model.workspace_id == workspace_id)  # type: ignore[attr-defined]
+    if not include_deleted:
+        stmt = stmt.where(model.deleted_at.is_(None))
+    for field, value in filters.items():
+        stmt = stmt.where(getattr(model, field) == value)
+    return list(session.scalars(stmt.order_by(model.id)))
+
+
+def _workspace_for_create(session: Session, model: type[Tracked], values: dict[str, Any], row: int | None) -> int:
+    if model in _PROJECT_BOUND:
+        project_id = values.get("project_id")
+        if project_id is None:
+            raise ValidationError([FieldError(model.__label__, "project_id", "is required", row)])
+        check_references(session, model, {"project_id": project_id}, workspace_id=None, row=row)
+        return session.get(Project, project_id).workspace_id  # type: ignore[union-attr]
+    if model is TaskDependency:
+        pred = values.get("predecessor_id")
+        if pred is None:
+            raise ValidationError([FieldError(model.__label__, "predecessor_id", "is required", row)])
+        check_references(session, model, {"predecessor_id": pred}, workspace_id=None, row=row)
+        return session.get(Task, pred).workspace_id  # type: ignore[union-attr]
+    workspace_id = values.get("workspace_id")
+    if workspace_id is None:
+        raise ValidationError([FieldError(model.__label__, "workspace_id", "is required", row)])
+    return workspace_id
+
+
+def _check_task_links(session: Session, task_values: dict[str, Any], task_id: int | None, row: int | None) -> None:
+    """A task's milestone and parent must be in its own project; a task cannot contain itself."""
+    project_id = task_values.get("project_id")
+    errors: list[FieldError] = []
+    milestone_id = task_values.get("milestone_id")
+    if milestone_id is not None:
+        milestone = session.get(Milestone, milestone_id)
+        if milestone is not None and milestone.project_id != project_id:
+            errors.append(FieldError("task", "milestone_id", f"milestone {milestone_id} is in another project", row))
+    parent_id = task_values.get("parent_id")
+    seen: set[int] = set()
+    while parent_id is not None and not errors:
+        if parent_id == task_id or parent_id in seen:
+            errors.append(FieldError("task", "parent_id", "would make the task its own ancestor", row))
+            break
+        seen.add(parent_id)
+        parent = session.get(Task, parent_id)
+        if parent is None:
+            break
+        if parent.project_id != project_id:
+            errors.append(FieldError("task", "parent_id", f"task {parent_id} is in another project", row))
+        parent_id = parent.parent_id
+    if errors:
+        raise ValidationError(errors)
+
+
+def create(*, session: Session, model: type[T], values: dict[str, Any], row: int | None = None) -> T:
+    """Validate ``values`` and add a new ``model`` row; returns it flushed (with an id)."""
+    values = dict(values)
+    if model is not Workspace:
+        workspace_id = _workspace_for_create(session, model, values, row)
+        if model in _PROJECT_BOUND or model is TaskDependency:
+            values.pop("workspace_id", None)
+        cleaned = clean_values(model, {**values, "workspace_id": workspace_id}, row=row)
+        check_references(session, model, cleaned, workspace_id=workspace_id, row=row)
+    else:
+        cleaned = clean_values(model, values, row=row)
+        _check_unique_workspace_name(session, cleaned.get("name"), None)
+    if model is Task:
+        _check_task_links(session, cleaned, None, row)
+    if model is TaskDependency:
+        _check_dependency(session, cleaned, row)
+    obj = model(**cleaned)
+    session.add(obj)
+    session.flush()
+    return obj
+
+
+def update(
+    *,
+    session: Session,
+    model: type[T],
+    row_id: int,
+    values: dict[str, Any],
+    expected_version: int | None = None,
+    row: int | None = None,
+) -> T:
+    """Change some fields of a live row. ``expected_version`` refuses a stale edit."""
+    obj = get(session=session, model=model, row_id=row_id)
+    if expected_version is not None and obj.version != expected_version:
+        raise StaleEditError(
+            f"{model.__label__} {row_id} was changed by someone else since you loaded it "
+            f"(now version {obj.version}, yours {expected_version}); reload and edit again"
+        )
+    if "workspace_id" in values and values["workspace_id"] != getattr(obj, "workspace_id", None):
+        raise ValidationError([FieldError(model.__label__, "workspace_id", "cannot be changed", row)])
+    if "project_id" in values and model is not Project and values["project_id"] != getattr(obj, "project_id", None):
+        message = "cannot be changed; delete the row and create it in the other project"
+        raise ValidationError([FieldError(model.__label__, "project_id", message, row)])
+    cleaned = clean_values(model, values, existing=obj, row=row)
+    workspace_id = obj.id if model is Workspace else getattr(obj, "workspace_id", None)
+    check_references(session, model, cleaned, workspace_id=workspace_id, row=row)
+    if model is Workspace and "name" in cleaned:
+        _check_unique_workspace_name(session, cleaned["name"], obj.id)
+    if model is Task:
+        merged = {"project_id": obj.project_id, "milestone_id": obj.milestone_id, "parent_id": obj.parent_id}
+        merged.update({k: v for k, v in cleaned.items() if k in merged})
+        _check_task_links(session, merged, obj.id, row)
+    for field, value in cleaned.items():
+        setattr(obj, field, value)
+    session.flush()
+    return obj
+
+
+def _children(session: Session, obj: Tracked) -> list[Tracked]:
+    """Rows that go (and come back) with ``obj``: a project's milestones and tasks, a task's links."""
+    if isinstance(obj, Project):
+        rows: list[Tracked] = list(session.scalars(select(Milestone).where(Milestone.project_id == obj.id)))
+        tasks = list(session.scalars(select(Task).where(Task.project_id == obj.id)))
+        for task in tasks:
+            rows.extend(_children(session, task))
+        return rows + tasks
+    if isinstance(obj, Task):
+        return list(
+            session.scalars(
+                select(TaskDependency).where(
+                    (TaskDependency.predecessor_id == obj.id) | (TaskDependency.successor_id == obj.id)
+                )
+            )
+        )
+    return []
+
+
+def soft_delete(
+    *, session: Session, model: type[T], row_id: int, expected_version: int | None = None
+) -> list[Tracked]:
+    """Mark a row and its dependants deleted at one instant; returns every row it hid."""
+    obj = get(session=session, model=model, row_id=row_id)
+    if expected_version is not None and obj.version != expected_version:
+        raise StaleEditError(f"{model.__label__} {row_id} was changed by someone else; reload and try again")
+    stamp = utcnow()
+    hidden: list[Tracked] = [obj]
+    obj.deleted_at = stamp
+    for child in _children(session, obj):
+        if child.deleted_at is None:
+            child.deleted_at = stamp
+            hidden.append(child)
+    session.flush()
+    return hidden
+
+
+def restore(*, session: Session, model: type[T], row_id: int) -> list[Tracked]:
+    """Undo a soft delete: the row and the dependants deleted with it come back."""
+    obj = get(session=session, model=model, row_id=row_id, include_deleted=True)
+    if obj.deleted_at is None:
+        return []
+    stamp = obj.deleted_at
+    restored: list[Tracked] = [obj]
+    obj.deleted_at = None
+    for child in _children(session, obj):
+        if child.deleted_at == stamp:
+            child.deleted_at = None
+            restored.append(child)
+    session.flush()
+    return restored
+
+
+def deleted_rows(*, session: Session, workspace_id: int, limit: int = 50) -> list[Tracked]:
+    """Soft-deleted rows of a workspace, newest first, for the undo list."""
+    rows: list[Tracked] = []
+    for model in TRACKED_MODELS:
+        if model is Workspace:
+            continue
+        stmt = select(model).where(model.workspace_id == workspace_id, model.deleted_at.is_not(None))  # type: ignore[attr-defined]
+        rows.extend(session.scalars(stmt))
+    rows.sort(key=lambda r: r.deleted_at, reverse=True)  # type: ignore[arg-type, return-value]
+    return rows[:limit]
+
+
+def history(
+    *, session: Session, workspace_id: int, table_name: str | None = None, row_id: int | None = None, limit: int = 200
+) -> list[ChangeLog]:
+    """The change log of a workspace (or one row in it), newest first."""
+    stmt = select(ChangeLog).where(ChangeLog.workspace_id == workspace_id)
+    if table_name is not None:
+        stmt = stmt.where(ChangeLog.table_name == table_name)
+    if row_id is not None:
+        stmt = stmt.where(ChangeLog.row_id == row_id)
+    return list(session.scalars(stmt.order_by(ChangeLog.id.desc()).limit(limit)))
+
+
+def _check_unique_workspace_name(session: Session, name: str | None, own_id: int | None) -> None:
+    if name is None:
+        return
+    stmt = select(Workspace.id).where(Workspace.name == name, Workspace.deleted_at.is_(None))
+    clash = session.scalars(stmt).first()
+    if clash is not None and clash != own_id:
+        raise ValidationError([FieldError("workspace", "name", f"{name!r} is already taken by another workspace")])
+
+
+def _check_dependency(session: Session, values: dict[str, Any], row: int | None) -> None:
+    """Refuse a self-link, a duplicate, a link across workspaces, or one that closes a cycle."""
+    pred, succ = values["predecessor_id"], values["successor_id"]
+    if pred == succ:
+        raise ValidationError([FieldError("dependency", "successor_id", "a task cannot depend on itself", row)])
+    live = select(TaskDependency).where(
+        TaskDependency.workspace_id == values["workspace_id"], TaskDependency.deleted_at.is_(None)
+    )
+    graph = nx.DiGraph()
+    for dep in session.scalars(live):
+        if (dep.predecessor_id, dep.successor_id) == (pred, succ):
+            message = f"task {succ} already depends on task {pred}"
+            raise ValidationError([FieldError("dependency", "successor_id", message, row)])
+        graph.add_edge(dep.predecessor_id, dep.successor_id)
+    if graph.has_node(succ) and graph.has_node(pred) and nx.has_path(graph, succ, pred):
+        path = nx.shortest_path(graph, succ, pred)
+        names = {t.id: t.name for t in session.scalars(select(Task).where(Task.id.in_(path)))}
+        loop = " → ".join(repr(names.get(i, str(i))) for i in [*path, succ])
+        raise ValidationError([FieldError("dependency", "predecessor_id", f"would create a cycle: {loop}", row)])
+
+
+def create_workspace(*, session: Session, name: str, description: str = "", illustrative: bool = False) -> Workspace:
+    """A new, empty workspace (a startup plan) with a unique name."""
+    return create(
+        session=session,
+        model=Workspace,
+        values={"name": name, "description": description, "illustrative": illustrative},
+    )
+
+
+def rename_workspace(*, session: Session, workspace_id: int, name: str) -> Workspace:
+    """Give a workspace a new unique name."""
+    return update(session=session, model=Workspace, row_id=workspace_id, values={"name": name})
+
+
+def list_workspaces(*, session: Session) -> list[Workspace]:
+    """Live workspaces in creation order."""
+    stmt = select(Workspace).where(Workspace.deleted_at.is_(None)).order_by(Workspace.id)
+    return list(session.scalars(stmt))

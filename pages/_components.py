@@ -1,0 +1,160 @@
+"""Shared UI pieces: the database session factory, the workspace picker, common notices.
+
+Not a page (the leading underscore keeps it out of the navigation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import streamlit as st
+from sqlalchemy.orm import Session, sessionmaker
+
+import db.history  # noqa: F401 - registers the change-history listener
+from db import migrate, repo
+from db.engine import database_url, make_engine, make_session_factory
+from db.validation import StaleEditError, ValidationError
+
+WORKSPACE_KEY = "workspace_id"
+ACTOR = "app"
+
+
+@st.cache_resource(show_spinner=False)
+def _factory(url: str) -> sessionmaker[Session]:
+    # Migrating here too means `streamlit run app.py` on a fresh database just works.
+    migrate.upgrade(url)
+    return make_session_factory(make_engine(url))
+
+
+def session_factory() -> sessionmaker[Session]:
+    """The cached session factory for ``DATABASE_URL``."""
+    return _factory(database_url())
+
+
+@contextmanager
+def write() -> Iterator[Session]:
+    """A write transaction attributed to the app user; commits on success, rolls back on error."""
+    with session_factory().begin() as session:
+        session.info["actor"] = ACTOR
+        yield session
+
+
+@contextmanager
+def read() -> Iterator[Session]:
+    """A read-only session."""
+    with session_factory()() as session:
+        yield session
+
+
+def run_action(action: Callable[[Session], Any], success: str, *, in_callback: bool = False) -> bool:
+    """Run ``action`` in one transaction; show ``success`` or the validation message, never a traceback.
+
+    Inline (a form submit), a refusal is shown where the script is; from a widget callback,
+    which runs before the script, it is kept for :func:`flash` to show on this run.
+    """
+    try:
+        with write() as session:
+            action(session)
+    except (ValidationError, StaleEditError, repo.NotFoundError) as exc:
+        if in_callback:
+            st.session_state["_flash_error"] = str(exc)
+        else:
+            st.error(str(exc), icon=":material/error:")
+        return False
+    st.session_state["_flash_ok"] = success
+    return True
+
+
+def flash() -> None:
+    """Show the outcome of the last action (set in a callback, shown on the rerun)."""
+    if message := st.session_state.pop("_flash_error", None):
+        st.error(message, icon=":material/error:")
+    if message := st.session_state.pop("_flash_ok", None):
+        st.toast(message, icon=":material/check_circle:")
+
+
+_PICKER = "workspace_picker"
+_PENDING_PICK = "_workspace_pending"
+
+
+def _select_workspace(workspace_id: int) -> None:
+    st.session_state[WORKSPACE_KEY] = workspace_id
+    st.query_params["ws"] = str(workspace_id)
+    # The picker widget already exists in this run; it takes the new value at the next run.
+    st.session_state[_PENDING_PICK] = workspace_id
+
+
+def _on_pick() -> None:
+    _select_workspace(st.session_state[_PICKER])
+    st.session_state.pop(_PENDING_PICK, None)
+
+
+def workspace_sidebar() -> int | None:
+    """Sidebar picker: switch, create and rename workspaces; returns the current workspace id."""
+    with read() as session:
+        workspaces = {w.id: w.name for w in repo.list_workspaces(session=session)}
+    current = st.session_state.get(WORKSPACE_KEY)
+    if current not in workspaces:
+        from_url = st.query_params.get("ws", "")
+        current = int(from_url) if from_url.isdigit() and int(from_url) in workspaces else next(iter(workspaces), None)
+        st.session_state[WORKSPACE_KEY] = current
+    with st.sidebar:
+        if workspaces:
+            pending = st.session_state.pop(_PENDING_PICK, None)
+            if pending in workspaces or st.session_state.get(_PICKER) not in workspaces:
+                st.session_state[_PICKER] = current
+            st.selectbox("Workspace", list(workspaces), format_func=workspaces.get, key=_PICKER, on_change=_on_pick)
+        with (
+            st.popover("New workspace", icon=":material/add:", width="stretch"),
+            st.form("new_workspace", clear_on_submit=True, border=False),
+        ):
+            name = st.text_input("Name", max_chars=120, key="new_workspace_name")
+            if st.form_submit_button("Create"):
+                created: dict[str, int] = {}
+
+                def _create(session: Session) -> None:
+                    created["id"] = repo.create_workspace(session=session, name=name).id
+
+                if run_action(_create, f"Created workspace {name!r}"):
+                    _select_workspace(created["id"])
+                    st.rerun()
+        if current is not None:
+            with (
+                st.popover("Rename workspace", icon=":material/edit:", width="stretch"),
+                st.form("rename_workspace", border=False),
+            ):
+                new_name = st.text_input("New name", value=workspaces[current], max_chars=120)
+                if st.form_submit_button("Rename") and run_action(
+                    lambda s: repo.rename_workspace(session=s, workspace_id=current, name=new_name),
+                    f"Renamed to {new_name!r}",
+                ):
+                    st.rerun()
+    return current
+
+
+def require_workspace() -> int:
+    """The current workspace id, or a notice and a stop when there is none."""
+    workspace_id = st.session_state.get(WORKSPACE_KEY)
+    if workspace_id is None:
+        st.info("No workspace yet: create one with **New workspace** in the sidebar.")
+        st.stop()
+    return int(workspace_id)
+
+
+def illustrative_banner(illustrative: bool) -> None:
+    if illustrative:
+        st.info("Demo workspace: every number here is **illustrative**, not a forecast. Replace it with your own.",
+                icon=":material/science:")
+
+
+def usd(value: float) -> str:
+    """Money for cards: $1.2M, $85.3k, $950."""
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    if value >= 1e6:
+        return f"{sign}${value / 1e6:,.2f}M"
+    if value >= 1e4:
+        return f"{sign}${value / 1e3:,.1f}k"
+    return f"{sign}${value:,.0f}"

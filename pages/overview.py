@@ -1,0 +1,82 @@
+"""Overview: the workspace at a glance — projects and progress, open risks, burn and runway."""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from db.views import overview
+from pages._components import illustrative_banner, read, require_workspace, usd
+
+workspace_id = require_workspace()
+with read() as session:
+    view = overview(session=session, workspace_id=workspace_id)
+
+st.title(view.workspace)
+illustrative_banner(view.illustrative)
+
+runway = view.runway
+cards = st.columns(4)
+cards[0].metric("Monthly burn (this month)", usd(runway.monthly_burn_usd), border=True,
+                help="People (prorated by employment dates) + compute + budget lines planned for this month.")
+cards[1].metric("Cash", usd(runway.cash_usd), border=True, help=view.cash_source)
+if math.isinf(runway.months):
+    cards[2].metric("Runway", "no burn", border=True)
+else:
+    cards[2].metric("Runway", f"{runway.months:.1f} months", border=True,
+                    help=f"Cash runs out around {runway.ends_on} at the planned month-by-month burn.")
+critical = int(view.open_risks_by_score.loc["critical (15–25)", "risks"]) if not view.top_risks.empty else 0
+cards[3].metric("Open risks", int(view.open_risks_by_score["risks"].sum()), border=True,
+                delta=f"{critical} critical" if critical else None, delta_color="inverse")
+
+st.subheader("Projects and progress")
+if view.projects.empty:
+    st.caption("No projects yet. Add them on the **Projects** page.")
+else:
+    st.dataframe(
+        view.projects[["name", "phase", "status", "tasks", "done", "progress_pct", "start_date", "target_date"]],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "progress_pct": st.column_config.ProgressColumn("Progress", format="%.0f%%", min_value=0, max_value=100,
+                                                            help="Weighted by each task's most-likely duration."),
+            "done": "Tasks done", "tasks": "Tasks", "start_date": "Start", "target_date": "Target",
+        },
+    )
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Burn by month")
+    burn = view.burn
+    figure = go.Figure()
+    labels = {"people": "People", "compute": "Compute", "rd": "R&D", "marketing": "Marketing",
+              "operations": "Operations"}
+    for column, label in labels.items():
+        figure.add_bar(x=burn.index, y=burn[column], name=label)
+    figure.update_layout(barmode="stack", height=340, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                         yaxis_title="USD per month", legend={"orientation": "h"})
+    st.plotly_chart(figure, width="stretch")
+with right:
+    st.subheader("Top open risks")
+    if view.top_risks.empty:
+        st.caption("No open risks recorded.")
+    else:
+        st.dataframe(
+            view.top_risks[["title", "category", "score", "emv_usd"]],
+            hide_index=True, width="stretch",
+            column_config={
+                "score": st.column_config.NumberColumn("Score", help="Probability level (1–5) × impact (1–5)."),
+                "emv_usd": st.column_config.NumberColumn("EMV", format="dollar",
+                                                         help="Expected monetary value: probability × $ impact."),
+            },
+        )
+    st.bar_chart(view.open_risks_by_score, horizontal=True, height=180)
+
+st.subheader("Funding")
+if view.funding.empty:
+    st.caption("No funding rounds recorded.")
+else:
+    st.dataframe(view.funding, hide_index=True, width="stretch",
+                 column_config={"amount_usd": st.column_config.NumberColumn("Amount", format="dollar")})

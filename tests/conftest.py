@@ -1,0 +1,67 @@
+"""Shared fixtures: a fresh database per test (SQLite file, or PostgreSQL when DATABASE_URL says so)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import db.history  # noqa: E402,F401 - registers the change-history listener
+from db.engine import make_engine, make_session_factory  # noqa: E402
+from db.models import Base  # noqa: E402
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith("postgresql") else None
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> Iterator[str]:
+    """URL of an empty database: PostgreSQL (schema reset) if DATABASE_URL points at one, else a SQLite file."""
+    pg = _postgres_url()
+    if pg:
+        _reset_postgres(pg)
+        yield pg
+    else:
+        yield f"sqlite:///{tmp_path / 'founderdeck-test.db'}"
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on a database holding the current schema (create_all; migrations have their own tests)."""
+    eng = make_engine(db_url)
+    Base.metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def factory(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def workspace_id(factory: sessionmaker[Session]) -> int:
+    from db import repo
+
+    with factory.begin() as session:
+        return repo.create_workspace(session=session, name="Test Co").id

@@ -1,0 +1,87 @@
+"""Grid change sets (edited/added/deleted rows) applied all-or-nothing, with rows named in messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from db import repo
+from db.editing import MILESTONES, PROJECTS, TASKS, apply_changes, editor_table
+from db.models import Milestone, Person, Project, Task
+from db.validation import StaleEditError, ValidationError
+from tests.helpers import table_dump
+
+pytestmark = pytest.mark.db
+
+
+@pytest.fixture
+def project_id(factory, workspace_id):
+    with factory.begin() as s:
+        pid = repo.create(session=s, model=Project, values={"workspace_id": workspace_id, "name": "Model"}).id
+        repo.create(session=s, model=Milestone, values={"project_id": pid, "name": "Beta"})
+        repo.create(session=s, model=Person, values={"workspace_id": workspace_id, "name": "Ada"})
+        for name in ("Collect", "Train"):
+            repo.create(session=s, model=Task, values={"project_id": pid, "name": name})
+    return pid
+
+
+def _apply(factory, spec, scope_id, changes):
+    with factory() as s:
+        table = editor_table(session=s, spec=spec, scope_id=scope_id)
+    with factory.begin() as s:
+        return apply_changes(session=s, spec=spec, scope_id=scope_id, ids=table.ids, versions=table.versions,
+                             changes=changes)
+
+
+def test_editor_table_shows_lookups_by_name(factory, project_id):
+    with factory() as s:
+        table = editor_table(session=s, spec=TASKS, scope_id=project_id)
+    assert list(table.rows["name"]) == ["Collect", "Train"]
+    assert table.options == {"milestone": ["Beta"], "assignee": ["Ada"]}
+    assert list(table.rows.columns) == list(TASKS.columns)
+
+
+def test_edits_additions_and_deletions_are_applied_together(factory, project_id, workspace_id):
+    result = _apply(factory, TASKS, project_id, {
+        "edited_rows": {"0": {"assignee": "Ada", "milestone": "Beta", "percent_done": 50}},
+        "added_rows": [{"name": "Evaluate", "likely_days": 3}, {}],
+        "deleted_rows": [1],
+    })
+    assert (result.created, result.updated, result.deleted) == (1, 1, 1)
+    with factory() as s:
+        tasks = {t.name: t for t in repo.list_rows(session=s, model=Task, workspace_id=workspace_id)}
+    assert set(tasks) == {"Collect", "Evaluate"}
+    assert tasks["Collect"].assignee_id is not None and tasks["Collect"].percent_done == 50
+    assert tasks["Evaluate"].project_id == project_id
+
+
+def test_one_bad_row_writes_nothing_and_every_problem_is_named(factory, project_id):
+    before = table_dump(factory)
+    with pytest.raises(ValidationError) as info:
+        _apply(factory, TASKS, project_id, {
+            "edited_rows": {"0": {"name": "Collect v2"}, "1": {"percent_done": 140}},
+            "added_rows": [{"name": "New", "assignee": "Nobody"}],
+        })
+    message = str(info.value)
+    assert "task row 2: 'percent_done' must be at most 100" in message
+    assert "task row 3: 'assignee' 'Nobody' is not one of the choices" in message
+    assert table_dump(factory) == before
+
+
+def test_stale_grid_save_is_refused(factory, project_id):
+    with factory() as s:
+        table = editor_table(session=s, spec=TASKS, scope_id=project_id)
+    with factory.begin() as s:  # someone else edits row 1 meanwhile
+        repo.update(session=s, model=Task, row_id=table.ids[0], values={"name": "Theirs"})
+    with pytest.raises(StaleEditError), factory.begin() as s:
+        apply_changes(session=s, spec=TASKS, scope_id=project_id, ids=table.ids, versions=table.versions,
+                      changes={"edited_rows": {"0": {"name": "Mine"}}})
+
+
+def test_projects_and_milestones_grids(factory, workspace_id, project_id):
+    _apply(factory, PROJECTS, workspace_id, {"added_rows": [{"name": "Go to market", "phase": "market-expansion",
+                                                             "start_date": "2026-03-01"}]})
+    _apply(factory, MILESTONES, project_id, {"edited_rows": {"0": {"status": "done", "due_date": "2026-02-01"}}})
+    with factory() as s:
+        assert [p.name for p in repo.list_rows(session=s, model=Project, workspace_id=workspace_id)] == [
+            "Model", "Go to market"]
+        assert repo.list_rows(session=s, model=Milestone, workspace_id=workspace_id)[0].status == "done"

@@ -1,0 +1,135 @@
+"""Every page of the router runs without an exception, on the demo and on an empty workspace."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+import app
+from db import migrate, repo
+from db.demo import create_demo_workspace
+from db.engine import make_engine, make_session_factory
+from db.models import Project, Task
+from tests.conftest import ROOT
+
+PAGE_PATHS = [path for _section, path, _title, _icon in app.PAGES]
+
+
+@pytest.fixture(autouse=True)
+def _navigation_only(monkeypatch):
+    """Make every AppTest run execute app.py, as the server does.
+
+    AppTest resets PagesManager's class flag before each run, so a folder named ``pages/`` next
+    to app.py switches it into the legacy folder-based mode, which runs the last page's file
+    directly and skips the router (no sidebar). The server flips that flag off for good at the
+    first st.navigation call; this does the same for the tests.
+    """
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch):
+    """A migrated SQLite file holding the demo workspace and an empty one; DATABASE_URL points at it."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    migrate.upgrade(url)
+    factory = make_session_factory(make_engine(url))
+    with factory.begin() as s:
+        demo = create_demo_workspace(session=s, today=date.today()).id
+        empty = repo.create_workspace(session=s, name="Empty Co").id
+    return {"factory": factory, "demo": demo, "empty": empty}
+
+
+def _open(page: str, workspace_id: int) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["workspace_id"] = workspace_id
+    at.run()
+    if page != PAGE_PATHS[0]:
+        at.switch_page(page).run()
+    return at
+
+
+@pytest.mark.parametrize("page", PAGE_PATHS)
+@pytest.mark.parametrize("which", ["demo", "empty"])
+def test_page_runs_without_exception(app_db, page, which):
+    at = _open(page, app_db[which])
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title, "every page has a title"
+
+
+def test_overview_shows_metrics_computed_for_the_workspace(app_db):
+    at = _open("pages/overview.py", app_db["demo"])
+    labels = [m.label for m in at.metric]
+    assert labels == ["Monthly burn (this month)", "Cash", "Runway", "Open risks"]
+    assert at.metric[1].value == "$2.65M"
+    assert "illustrative" in at.info[0].value
+
+
+def test_empty_workspace_overview_says_what_is_missing(app_db):
+    at = _open("pages/overview.py", app_db["empty"])
+    captions = " ".join(c.value for c in at.caption)
+    assert "No projects yet" in captions and "No funding rounds" in captions
+
+
+def test_add_task_form_writes_through_the_repository(app_db):
+    with app_db["factory"].begin() as s:
+        project_id = repo.create(session=s, model=Project, values={"workspace_id": app_db["empty"], "name": "P"}).id
+    at = _open("pages/projects.py", app_db["empty"])
+    at.text_input(key="new_task_name").input("Label 10k contracts")
+    at.number_input(key="new_task_likely").set_value(12.0)
+    at.button(key="FormSubmitter:add_task-Add task").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with app_db["factory"]() as s:
+        tasks = repo.list_rows(session=s, model=Task, workspace_id=app_db["empty"])
+    assert [(t.name, t.likely_days, t.project_id) for t in tasks] == [("Label 10k contracts", 12.0, project_id)]
+
+
+def test_add_task_with_bad_estimates_shows_the_field_and_writes_nothing(app_db):
+    with app_db["factory"].begin() as s:
+        repo.create(session=s, model=Project, values={"workspace_id": app_db["empty"], "name": "P"})
+    at = _open("pages/projects.py", app_db["empty"])
+    at.text_input(key="new_task_name").input("Impossible")
+    at.number_input(key="new_task_optimistic").set_value(9.0)
+    at.number_input(key="new_task_likely").set_value(3.0)
+    at.button(key="FormSubmitter:add_task-Add task").click().run()
+    assert "'likely_days'" in at.error[0].value
+    with app_db["factory"]() as s:
+        assert repo.list_rows(session=s, model=Task, workspace_id=app_db["empty"]) == []
+
+
+def test_deleted_project_can_be_restored_from_the_page(app_db):
+    with app_db["factory"].begin() as s:
+        project_id = repo.create(session=s, model=Project, values={"workspace_id": app_db["empty"],
+                                                                   "name": "Doomed"}).id
+        repo.soft_delete(session=s, model=Project, row_id=project_id)
+    at = _open("pages/projects.py", app_db["empty"])
+    at.button(key=f"restore_project_{project_id}").click().run()
+    assert not at.exception
+    with app_db["factory"]() as s:
+        assert [p.name for p in repo.list_rows(session=s, model=Project, workspace_id=app_db["empty"])] == ["Doomed"]
+
+
+def test_sidebar_creates_and_switches_to_a_new_workspace(app_db):
+    at = _open("pages/overview.py", app_db["demo"])
+    at.sidebar.text_input(key="new_workspace_name").input("Second Startup")
+    at.sidebar.button(key="FormSubmitter:new_workspace-Create").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Second Startup"
+    with app_db["factory"]() as s:
+        assert "Second Startup" in [w.name for w in repo.list_workspaces(session=s)]
+
+
+def test_sidebar_refuses_a_duplicate_workspace_name(app_db):
+    at = _open("pages/overview.py", app_db["demo"])
+    at.sidebar.text_input(key="new_workspace_name").input("Empty Co")
+    at.sidebar.button(key="FormSubmitter:new_workspace-Create").click().run()
+    assert "already taken" in at.error[0].value
