@@ -144,7 +144,7 @@ def _add(session: Session, model: type, **values: Any) -> Any:
 
 def _add_budget(session: Session, workspace_id: int, today: date) -> None:
     first = date(today.year, today.month, 1)
-    for i in range(-3, 12):
+    for i in range(-3, 18):
         month = date(first.year + (first.month - 1 + i) // 12, (first.month - 1 + i) % 12 + 1, 1)
         for k, (category, line, planned) in enumerate(_BUDGET):
             # Past months carry an actual spend, deterministically off-plan by up to ±15 %.

@@ -26,10 +26,13 @@ if math.isinf(runway.months):
     cards[2].metric("Runway", "no burn", border=True)
 else:
     cards[2].metric("Runway", f"{runway.months:.1f} months", border=True,
-                    help=f"Cash runs out around {runway.ends_on} at the planned month-by-month burn.")
-critical = int(view.open_risks_by_score.loc["critical (15–25)", "risks"]) if not view.top_risks.empty else 0
-cards[3].metric("Open risks", int(view.open_risks_by_score["risks"].sum()), border=True,
-                delta=f"{critical} critical" if critical else None, delta_color="inverse")
+                    delta=f"until {runway.ends_on:%b %Y}" if runway.ends_on else None,
+                    delta_color="off", delta_arrow="off",
+                    help="Walks the planned month-by-month burn forward from today's cash.")
+bands = view.open_risks_by_score["risks"]
+critical = int(bands.iloc[-1])
+cards[3].metric("Open risks", int(bands.sum()), border=True, delta=f"{critical} critical" if critical else None,
+                delta_color="inverse", delta_arrow="off")
 
 st.subheader("Projects and progress")
 if view.projects.empty:
@@ -40,25 +43,25 @@ else:
         hide_index=True,
         width="stretch",
         column_config={
+            "name": "Project", "phase": "Phase", "status": "Status", "tasks": "Tasks", "done": "Tasks done",
             "progress_pct": st.column_config.ProgressColumn("Progress", format="%.0f%%", min_value=0, max_value=100,
                                                             help="Weighted by each task's most-likely duration."),
-            "done": "Tasks done", "tasks": "Tasks", "start_date": "Start", "target_date": "Target",
+            "start_date": st.column_config.DateColumn("Start"), "target_date": st.column_config.DateColumn("Target"),
         },
     )
 
+st.subheader("Burn by month")
+burn = view.burn
+figure = go.Figure()
+labels = {"people": "People", "compute": "Compute", "rd": "R&D", "marketing": "Marketing", "operations": "Operations"}
+for column, label in labels.items():
+    figure.add_bar(x=burn.index, y=burn[column], name=label, hovertemplate="%{y:$,.0f}")
+figure.update_layout(barmode="stack", height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                     yaxis_title="USD per month", legend={"orientation": "h", "y": -0.15}, hovermode="x unified")
+st.plotly_chart(figure, width="stretch")
+
 left, right = st.columns([3, 2])
 with left:
-    st.subheader("Burn by month")
-    burn = view.burn
-    figure = go.Figure()
-    labels = {"people": "People", "compute": "Compute", "rd": "R&D", "marketing": "Marketing",
-              "operations": "Operations"}
-    for column, label in labels.items():
-        figure.add_bar(x=burn.index, y=burn[column], name=label)
-    figure.update_layout(barmode="stack", height=340, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                         yaxis_title="USD per month", legend={"orientation": "h"})
-    st.plotly_chart(figure, width="stretch")
-with right:
     st.subheader("Top open risks")
     if view.top_risks.empty:
         st.caption("No open risks recorded.")
@@ -67,16 +70,25 @@ with right:
             view.top_risks[["title", "category", "score", "emv_usd"]],
             hide_index=True, width="stretch",
             column_config={
+                "title": st.column_config.TextColumn("Risk", width="medium"),
+                "category": "Category",
                 "score": st.column_config.NumberColumn("Score", help="Probability level (1–5) × impact (1–5)."),
                 "emv_usd": st.column_config.NumberColumn("EMV", format="dollar",
                                                          help="Expected monetary value: probability × $ impact."),
             },
         )
-    st.bar_chart(view.open_risks_by_score, horizontal=True, height=180)
+with right:
+    st.subheader("Open risks by score")
+    chart = go.Figure(go.Bar(x=bands.values, y=bands.index, orientation="h",
+                             marker_color=["#94A3B8", "#FBBF24", "#F97316", "#DC2626"]))
+    chart.update_layout(height=260, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title="risks")
+    st.plotly_chart(chart, width="stretch")
 
 st.subheader("Funding")
 if view.funding.empty:
     st.caption("No funding rounds recorded.")
 else:
     st.dataframe(view.funding, hide_index=True, width="stretch",
-                 column_config={"amount_usd": st.column_config.NumberColumn("Amount", format="dollar")})
+                 column_config={"name": "Round", "kind": "Kind", "status": "Status",
+                                "amount_usd": st.column_config.NumberColumn("Amount", format="dollar"),
+                                "close_date": st.column_config.DateColumn("Close date")})
