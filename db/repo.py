@@ -28,8 +28,13 @@ from db.validation import FieldError, StaleEditError, ValidationError, check_ref
 
 T = TypeVar("T", bound=Tracked)
 
-# Tables whose rows hang off a project: their workspace comes from the project.
-_PROJECT_BOUND = (Milestone, Task)
+# Tables whose workspace is the parent row's (field naming the parent, parent model), so a
+# caller can never file a task under a project of another workspace.
+_INHERITS_WORKSPACE: dict[type[Tracked], tuple[str, type[Tracked]]] = {
+    Milestone: ("project_id", Project),
+    Task: ("project_id", Project),
+    TaskDependency: ("predecessor_id", Task),
+}
 
 
 class NotFoundError(LookupError):
@@ -57,18 +62,13 @@ def list_rows(
 
 
 def _workspace_for_create(session: Session, model: type[Tracked], values: dict[str, Any], row: int | None) -> int:
-    if model in _PROJECT_BOUND:
-        project_id = values.get("project_id")
-        if project_id is None:
-            raise ValidationError([FieldError(model.__label__, "project_id", "is required", row)])
-        check_references(session, model, {"project_id": project_id}, workspace_id=None, row=row)
-        return session.get(Project, project_id).workspace_id  # type: ignore[union-attr]
-    if model is TaskDependency:
-        pred = values.get("predecessor_id")
-        if pred is None:
-            raise ValidationError([FieldError(model.__label__, "predecessor_id", "is required", row)])
-        check_references(session, model, {"predecessor_id": pred}, workspace_id=None, row=row)
-        return session.get(Task, pred).workspace_id  # type: ignore[union-attr]
+    if model in _INHERITS_WORKSPACE:
+        field, parent = _INHERITS_WORKSPACE[model]
+        parent_id = values.get(field)
+        if parent_id is None:
+            raise ValidationError([FieldError(model.__label__, field, "is required", row)])
+        check_references(session, model, {field: parent_id}, workspace_id=None, row=row)
+        return session.get(parent, parent_id).workspace_id  # type: ignore[union-attr]
     workspace_id = values.get("workspace_id")
     if workspace_id is None:
         raise ValidationError([FieldError(model.__label__, "workspace_id", "is required", row)])
@@ -106,7 +106,7 @@ def create(*, session: Session, model: type[T], values: dict[str, Any], row: int
     values = dict(values)
     if model is not Workspace:
         workspace_id = _workspace_for_create(session, model, values, row)
-        if model in _PROJECT_BOUND or model is TaskDependency:
+        if model in _INHERITS_WORKSPACE:
             values.pop("workspace_id", None)
         cleaned = clean_values(model, {**values, "workspace_id": workspace_id}, row=row)
         check_references(session, model, cleaned, workspace_id=workspace_id, row=row)

@@ -125,7 +125,9 @@ def workspace_sidebar() -> int | None:
                 st.popover("Rename workspace", icon=":material/edit:", width="stretch"),
                 st.form("rename_workspace", border=False),
             ):
-                new_name = st.text_input("New name", value=workspaces[current], max_chars=120)
+                new_name = st.text_input(
+                    "New name", value=workspaces[current], max_chars=120, key=f"rename_workspace_{current}"
+                )
                 if st.form_submit_button("Rename") and run_action(
                     lambda s: repo.rename_workspace(session=s, workspace_id=current, name=new_name),
                     f"Renamed to {new_name!r}",

@@ -133,3 +133,11 @@ def test_sidebar_refuses_a_duplicate_workspace_name(app_db):
     at.sidebar.text_input(key="new_workspace_name").input("Empty Co")
     at.sidebar.button(key="FormSubmitter:new_workspace-Create").click().run()
     assert "already taken" in at.error[0].value
+
+
+def test_sidebar_renames_the_current_workspace(app_db):
+    at = _open("pages/overview.py", app_db["empty"])
+    at.sidebar.text_input(key=f"rename_workspace_{app_db['empty']}").input("Renamed Co")
+    at.sidebar.button(key="FormSubmitter:rename_workspace-Rename").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Renamed Co"
