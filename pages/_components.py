@@ -48,7 +48,9 @@ def read() -> Iterator[Session]:
         yield session
 
 
-def run_action(action: Callable[[Session], Any], success: str, *, in_callback: bool = False) -> bool:
+def run_action(
+    action: Callable[[Session], Any], success: str | Callable[[Any], str], *, in_callback: bool = False
+) -> bool:
     """Run ``action`` in one transaction; show ``success`` or the validation message, never a traceback.
 
     Inline (a form submit), a refusal is shown where the script is; from a widget callback,
@@ -56,14 +58,14 @@ def run_action(action: Callable[[Session], Any], success: str, *, in_callback: b
     """
     try:
         with write() as session:
-            action(session)
+            result = action(session)
     except (ValidationError, StaleEditError, repo.NotFoundError) as exc:
         if in_callback:
             st.session_state["_flash_error"] = str(exc)
         else:
             st.error(str(exc), icon=":material/error:")
         return False
-    st.session_state["_flash_ok"] = success
+    st.session_state["_flash_ok"] = success(result) if callable(success) else success
     return True
 
 
@@ -136,8 +138,24 @@ def workspace_sidebar() -> int | None:
     return current
 
 
+def _ensure_router() -> None:
+    """Make sure the page runs inside app.py's router, with its sidebar.
+
+    Streamlit treats a folder named ``pages/`` beside the entry script as a legacy folder-based
+    multipage app until the first ``st.navigation`` call of the server process. If that process's
+    first request is a deep link (say ``/projects`` after a restart), the page file would run on its
+    own, without the router, the sidebar or a workspace. Leave that mode and rerun through app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def require_workspace() -> int:
-    """The current workspace id, or a notice and a stop when there is none."""
+    """The current workspace id, or a notice and a stop when there is none. Every page calls it first."""
+    _ensure_router()
     workspace_id = st.session_state.get(WORKSPACE_KEY)
     if workspace_id is None:
         st.info("No workspace yet: create one with **New workspace** in the sidebar.")

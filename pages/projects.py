@@ -55,7 +55,9 @@ def _editor(spec: EditorSpec, scope_id: int, statuses: tuple[str, ...], key: str
         ok = run_action(
             lambda s: apply_changes(session=s, spec=spec, scope_id=scope_id, ids=table.ids,
                                     versions=table.versions, changes=changes),
-            f"Saved {spec.model.__label__}s",
+            lambda r: f"Saved {spec.model.__label__}s: {r.updated} changed, {r.created} added, {r.deleted} deleted"
+            if r.created + r.updated + r.deleted
+            else "Nothing to save: edit cells first",
             in_callback=True,
         )
         if ok:

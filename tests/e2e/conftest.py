@@ -37,11 +37,8 @@ def _need_browser() -> None:
         pytest.skip(message)
 
 
-@pytest.fixture(scope="module")
-def app_server(tmp_path_factory) -> Iterator[dict]:
-    """`python -m db upgrade && python -m db demo && streamlit run app.py` on a fresh SQLite file."""
-    _need_browser()
-    data = tmp_path_factory.mktemp("e2e")
+def start_server(data: Path) -> dict:
+    """`python -m db upgrade && python -m db demo && streamlit run app.py` on a fresh SQLite file in ``data``."""
     url = f"sqlite:///{data / 'e2e.db'}"
     env = {**os.environ, "DATABASE_URL": url}
     for command in ("upgrade", "demo"):
@@ -66,10 +63,22 @@ def app_server(tmp_path_factory) -> Iterator[dict]:
     else:
         proc.kill()
         pytest.fail(f"app did not start: {(data / 'server.log').read_text()}")
-    yield {"base": base, "database_url": url}
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    return {"base": base, "database_url": url, "process": proc, "log": log}
+
+
+def stop_server(server: dict) -> None:
+    server["process"].terminate()
+    server["process"].wait(timeout=20)
+    server["log"].close()
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory) -> Iterator[dict]:
+    """One app server for the module's tests, on the demo workspace."""
+    _need_browser()
+    server = start_server(tmp_path_factory.mktemp("e2e"))
+    yield server
+    stop_server(server)
 
 
 @pytest.fixture(scope="module")

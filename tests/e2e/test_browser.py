@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 import app
 from db.engine import make_engine, make_session_factory
-from db.models import Task
+from db.models import ChangeLog, Project, Task
 from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -59,3 +59,50 @@ def test_task_created_in_the_ui_is_persisted_after_a_reload(app_server, page):
     with factory() as session:
         task = session.scalars(select(Task).where(Task.name == "Red-team the contract-drafting model")).one()
     assert task.likely_days == 6.0 and task.deleted_at is None
+
+
+def test_a_project_renamed_in_the_grid_is_saved_and_recorded(app_server, page):
+    _goto(page, app_server["base"], "Projects")
+    canvas = page.get_by_test_id("stDataFrame").first.get_by_test_id("data-grid-canvas")
+    box = canvas.bounding_box()
+    # First data row, Name column: the grid draws on a canvas, so click where the cell is.
+    page.mouse.click(box["x"] + 120, box["y"] + 35 + 17)
+    page.keyboard.press("Enter")
+    cell_editor = page.locator("#portal textarea")
+    cell_editor.wait_for()
+    cell_editor.fill("Market research (EU launch)")
+    page.keyboard.press("Tab")
+    # The grid mirrors its cells into an accessible table: wait until it holds the edit.
+    page.get_by_test_id("glide-cell-1-0").filter(has_text="EU launch").wait_for(state="attached")
+    _settle(page)
+    page.get_by_role("button", name="Save projects").click()
+    toast = page.get_by_test_id("stToast")
+    toast.wait_for()
+    assert "Saved projects: 1 changed, 0 added, 0 deleted" in toast.inner_text()
+    page.reload()
+    _settle(page)
+    assert "Market research (EU launch)" in page.content()
+    factory = make_session_factory(make_engine(app_server["database_url"]))
+    with factory() as session:
+        project = session.scalars(select(Project).where(Project.name == "Market research (EU launch)")).one()
+        log = session.scalars(select(ChangeLog).where(
+            ChangeLog.table_name == "project", ChangeLog.row_id == project.id, ChangeLog.action == "update")).all()
+    assert [(e.actor, e.before["name"], e.after["name"]) for e in log] == [
+        ("app", "Market research", "Market research (EU launch)")]
+
+
+def test_a_deep_link_as_the_first_request_still_gets_the_router(tmp_path, browser):
+    """After a restart, a bookmarked /projects must show the app with its sidebar, not the bare page."""
+    from tests.e2e.conftest import start_server, stop_server
+
+    server = start_server(tmp_path)
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server["base"] + "/projects")
+        _settle(page)
+        assert page.get_by_test_id("stSidebarNav").get_by_text("Overview", exact=True).is_visible()
+        assert page.get_by_test_id("stSelectbox").first.is_visible()  # the workspace picker
+        assert page.locator("[data-testid='stMainBlockContainer'] h1").first.inner_text() == "Projects"
+        page.close()
+    finally:
+        stop_server(server)
