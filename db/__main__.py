@@ -12,6 +12,7 @@ import db.history  # noqa: F401 - registers the change-history listener
 from db import migrate
 from db.demo import create_demo_workspace, ensure_demo
 from db.engine import database_url, make_engine, make_session_factory
+from db.transaction import StorageError, transaction
 from db.validation import ValidationError
 
 
@@ -45,14 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "demo":
         factory = make_session_factory(make_engine(url))
         try:
-            with factory.begin() as session:
-                session.info["actor"] = "demo"
+            with transaction(factory, actor="demo") as session:
                 if args.force:
                     ws = create_demo_workspace(session=session, name=f"Lexora AI (demo {_count(session) + 1})")
                 else:
                     ws = ensure_demo(session=session)
                 print(f"created demo workspace {ws.name!r}" if ws else "the database has a workspace; no demo added")
-        except ValidationError as exc:
+        except (ValidationError, StorageError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
     return 0

@@ -18,6 +18,13 @@ DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "founderdeck.db"
 # Writers wait this long for SQLite's single write lock instead of failing at once with
 # "database is locked"; the app has a handful of concurrent writers at most.
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# Fixed statements (PRAGMA takes no bound parameters, so none is built from a variable).
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",  # readers (the UI) keep reading while a background job writes
+    "PRAGMA foreign_keys=ON",  # SQLite ignores REFERENCES unless told so, per connection
+    "PRAGMA busy_timeout=15000",  # = SQLITE_BUSY_TIMEOUT_MS; a test keeps the two equal
+    "PRAGMA synchronous=NORMAL",  # safe with WAL; fsync at checkpoints, not every commit
+)
 
 
 def database_url() -> str:
@@ -28,12 +35,8 @@ def database_url() -> str:
 
 def _configure_sqlite(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API types vary
     cursor = dbapi_connection.cursor()
-    # WAL lets readers (the UI) run while a background job writes.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    # SQLite ignores REFERENCES unless told otherwise, per connection.
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
     cursor.close()
 
 
@@ -42,7 +45,7 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
     url = url or database_url()
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        if path and path != ":memory:" and not path.startswith("file:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,

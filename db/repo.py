@@ -1,6 +1,6 @@
 """Repositories: small functions over a caller-owned session, keyword arguments only.
 
-The caller owns the transaction (``with factory.begin() as session:``). Every function
+The caller owns the transaction (``with transaction(factory, actor=…) as session:``). Every function
 validates before it adds or changes anything, so a refused call leaves the session clean and
 the database unchanged once the caller's transaction ends.
 """

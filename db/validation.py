@@ -18,6 +18,8 @@ from db.models import Tracked
 
 # Columns the system owns; a user value for one of them is refused.
 SYSTEM_FIELDS = frozenset({"id", "created_at", "updated_at", "deleted_at", "version"})
+# INTEGER is 32-bit on PostgreSQL; refuse what one of the two databases could not store.
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 
@@ -71,13 +73,16 @@ def _coerce(column: Column, value: Any) -> Any:
         if isinstance(value, bool):
             raise ValueError(f"must be a whole number, got {value!r}")
         if isinstance(value, int):
-            return value
-        try:
-            number = float(str(value).strip()) if not isinstance(value, float) else value
-        except ValueError:
-            raise ValueError(f"must be a whole number, got {value!r}") from None
-        if not math.isfinite(number) or number != int(number):
-            raise ValueError(f"must be a whole number, got {value!r}")
+            number = value
+        else:
+            try:
+                number = float(str(value).strip()) if not isinstance(value, float) else value
+            except ValueError:
+                raise ValueError(f"must be a whole number, got {value!r}") from None
+            if not math.isfinite(number) or number != int(number):
+                raise ValueError(f"must be a whole number, got {value!r}")
+        if not _INT_MIN <= number <= _INT_MAX:
+            raise ValueError(f"must be between {_INT_MIN:,} and {_INT_MAX:,}, got {value!r}")
         return int(number)
     if kind is float:
         if isinstance(value, bool):

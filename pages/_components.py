@@ -6,7 +6,7 @@ Not a page (the leading underscore keeps it out of the navigation).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import streamlit as st
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import db.history  # noqa: F401 - registers the change-history listener
 from db import migrate, repo
 from db.engine import database_url, make_engine, make_session_factory
+from db.transaction import StorageError, transaction
 from db.validation import StaleEditError, ValidationError
 
 WORKSPACE_KEY = "workspace_id"
@@ -33,12 +34,9 @@ def session_factory() -> sessionmaker[Session]:
     return _factory(database_url())
 
 
-@contextmanager
-def write() -> Iterator[Session]:
+def write() -> AbstractContextManager[Session]:
     """A write transaction attributed to the app user; commits on success, rolls back on error."""
-    with session_factory().begin() as session:
-        session.info["actor"] = ACTOR
-        yield session
+    return transaction(session_factory(), actor=ACTOR)
 
 
 @contextmanager
@@ -59,7 +57,7 @@ def run_action(
     try:
         with write() as session:
             result = action(session)
-    except (ValidationError, StaleEditError, repo.NotFoundError) as exc:
+    except (ValidationError, StaleEditError, StorageError, repo.NotFoundError) as exc:
         if in_callback:
             st.session_state["_flash_error"] = str(exc)
         else:
