@@ -5,6 +5,7 @@ Not a page (the leading underscore keeps it out of the navigation).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -19,6 +20,23 @@ from db.transaction import StorageError, transaction
 from db.validation import StaleEditError, ValidationError
 
 WORKSPACE_KEY = "workspace_id"
+# Every ASCII punctuation mark CommonMark lets a backslash escape.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&\"'=:;,/?@%^])")
+
+
+def plain(text: str) -> str:
+    """User text made inert for Streamlit's Markdown: shown as typed, never as HTML or formatting."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def problems(message: str) -> str:
+    """A validation message for Markdown: one inert line, or an inert bullet per problem."""
+    lines = [line for line in str(message).splitlines() if line.strip()]
+    if len(lines) <= 1:
+        return plain(message)
+    return "\n".join(f"- {plain(line)}" for line in lines)
+
+
 ACTOR = "app"
 
 
@@ -61,7 +79,7 @@ def run_action(
         if in_callback:
             st.session_state["_flash_error"] = str(exc)
         else:
-            st.error(str(exc), icon=":material/error:")
+            st.error(problems(str(exc)), icon=":material/error:")
         return False
     st.session_state["_flash_ok"] = success(result) if callable(success) else success
     return True
@@ -70,9 +88,9 @@ def run_action(
 def flash() -> None:
     """Show the outcome of the last action (set in a callback, shown on the rerun)."""
     if message := st.session_state.pop("_flash_error", None):
-        st.error(message, icon=":material/error:")
+        st.error(problems(message), icon=":material/error:")
     if message := st.session_state.pop("_flash_ok", None):
-        st.toast(message, icon=":material/check_circle:")
+        st.toast(plain(message), icon=":material/check_circle:")
 
 
 _PICKER = "workspace_picker"

@@ -8,13 +8,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from db.views import overview
-from pages._components import illustrative_banner, read, require_workspace, usd
+from pages._components import illustrative_banner, plain, read, require_workspace, usd
 
 workspace_id = require_workspace()
 with read() as session:
     view = overview(session=session, workspace_id=workspace_id)
 
-st.title(view.workspace)
+st.title(plain(view.workspace))
 illustrative_banner(view.illustrative)
 
 runway = view.runway

@@ -17,7 +17,7 @@ from db.models import (
     Task,
     Workspace,
 )
-from pages._components import illustrative_banner, read, require_workspace, run_action
+from pages._components import illustrative_banner, plain, read, require_workspace, run_action
 
 workspace_id = require_workspace()
 PHASES = [p["code"] for p in phase_template()]
@@ -111,7 +111,7 @@ if not deleted:
 for row in deleted:
     label = getattr(row, "name", None) or getattr(row, "title", None) or f"#{row.id}"
     left, right = st.columns([5, 1])
-    left.write(f"{row.__label__} **{label}** — deleted {row.deleted_at:%Y-%m-%d %H:%M} UTC")
+    left.markdown(f"{row.__label__} **{plain(label)}** — deleted {row.deleted_at:%Y-%m-%d %H:%M} UTC")
     model = type(row)
     if right.button("Restore", key=f"restore_{row.__tablename__}_{row.id}", icon=":material/undo:") and run_action(
         lambda s, m=model, i=row.id: repo.restore(session=s, model=m, row_id=i), f"Restored {row.__label__} {label!r}"
