@@ -14,7 +14,10 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
 
 def run() -> None:
     st.set_page_config(page_title="FounderDeck", page_icon=":material/rocket_launch:", layout="wide")
+    from pages._auth import require_login
     from pages._components import flash, workspace_sidebar
+
+    require_login()
 
     sections: dict[str, list] = {}
     for section, path, title, icon in PAGES:

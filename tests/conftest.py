@@ -5,16 +5,20 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
+from streamlit.runtime.pages_manager import PagesManager
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import db.history  # noqa: E402,F401 - registers the change-history listener
+from db import migrate, repo  # noqa: E402
+from db.demo import create_demo_workspace  # noqa: E402
 from db.engine import make_engine, make_session_factory  # noqa: E402
 from db.models import Base  # noqa: E402
 
@@ -61,7 +65,37 @@ def factory(engine: Engine) -> sessionmaker[Session]:
 
 @pytest.fixture
 def workspace_id(factory: sessionmaker[Session]) -> int:
-    from db import repo
-
     with factory.begin() as session:
         return repo.create_workspace(session=session, name="Test Co").id
+
+
+@pytest.fixture
+def navigation_only(monkeypatch):
+    """Make every AppTest run execute app.py, as the server does.
+
+    AppTest resets PagesManager's class flag before each run, so a folder named ``pages/`` next
+    to app.py switches it into the legacy folder-based mode, which runs the last page's file
+    directly and skips the router (no sidebar). The server flips that flag off for good at the
+    first st.navigation call; this does the same for the tests.
+    """
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch):
+    """A migrated SQLite file holding the demo workspace and an empty one; DATABASE_URL points at it."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    migrate.upgrade(url)
+    factory = make_session_factory(make_engine(url))
+    with factory.begin() as s:
+        demo = create_demo_workspace(session=s, today=date.today()).id
+        empty = repo.create_workspace(session=s, name="Empty Co").id
+    return {"factory": factory, "demo": demo, "empty": empty}
+

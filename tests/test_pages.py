@@ -2,51 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 import app
-from db import migrate, repo
-from db.demo import create_demo_workspace
-from db.engine import make_engine, make_session_factory
+from db import repo
 from db.models import Project, Task
 from tests.conftest import ROOT
 
 PAGE_PATHS = [path for _section, path, _title, _icon in app.PAGES]
-
-
-@pytest.fixture(autouse=True)
-def _navigation_only(monkeypatch):
-    """Make every AppTest run execute app.py, as the server does.
-
-    AppTest resets PagesManager's class flag before each run, so a folder named ``pages/`` next
-    to app.py switches it into the legacy folder-based mode, which runs the last page's file
-    directly and skips the router (no sidebar). The server flips that flag off for good at the
-    first st.navigation call; this does the same for the tests.
-    """
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
-@pytest.fixture
-def app_db(tmp_path, monkeypatch):
-    """A migrated SQLite file holding the demo workspace and an empty one; DATABASE_URL points at it."""
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    migrate.upgrade(url)
-    factory = make_session_factory(make_engine(url))
-    with factory.begin() as s:
-        demo = create_demo_workspace(session=s, today=date.today()).id
-        empty = repo.create_workspace(session=s, name="Empty Co").id
-    return {"factory": factory, "demo": demo, "empty": empty}
+pytestmark = pytest.mark.usefixtures("navigation_only")
 
 
 def _open(page: str, workspace_id: int) -> AppTest:
