@@ -8,6 +8,7 @@ all-or-nothing: one bad row and nothing is written.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,7 +76,14 @@ def _lookup_rows(session: Session, spec: EditorSpec, scope_id: int, workspace_id
             stmt = stmt.where(target.project_id == scope_id)
         else:
             stmt = stmt.where(target.workspace_id == workspace_id)  # type: ignore[attr-defined]
-        out[column] = {getattr(r, lookup.label): r.id for r in session.scalars(stmt.order_by(target.id))}
+        rows = list(session.scalars(stmt.order_by(target.id)))
+        names = Counter(getattr(r, lookup.label) for r in rows)
+        # Two people called "Alex" must stay two choices: repeated names carry their id.
+        out[column] = {
+            (name if names[name] == 1 else f"{name} (#{r.id})"): r.id
+            for r in rows
+            for name in [getattr(r, lookup.label)]
+        }
     return out
 
 
@@ -92,18 +100,19 @@ def editor_table(*, session: Session, spec: EditorSpec, scope_id: int) -> Editor
     lookups = _lookup_rows(session, spec, scope_id, workspace_id)
     stmt = select(model).where(getattr(model, spec.scope) == scope_id, model.deleted_at.is_(None)).order_by(model.id)
     objs = list(session.scalars(stmt))
-    records = []
-    for obj in objs:
-        record = {}
-        for column in spec.columns:
-            if column in spec.lookups:
-                target_id = getattr(obj, spec.lookups[column].field)
-                names = {v: k for k, v in lookups[column].items()}
-                record[column] = names.get(target_id)
-            else:
-                record[column] = getattr(obj, column)
-        records.append(record)
-    rows = pd.DataFrame.from_records(records, columns=list(spec.columns))
+    labels = {column: {row_id: label for label, row_id in lookups[column].items()} for column in spec.lookups}
+    rows = pd.DataFrame.from_records(
+        [
+            {
+                column: labels[column].get(getattr(obj, spec.lookups[column].field))
+                if column in spec.lookups
+                else getattr(obj, column)
+                for column in spec.columns
+            }
+            for obj in objs
+        ],
+        columns=list(spec.columns),
+    )
     return EditorTable(rows, [o.id for o in objs], [o.version for o in objs],
                        {c: list(m) for c, m in lookups.items()})
 

@@ -245,22 +245,36 @@ def _check_unique_workspace_name(session: Session, name: str | None, own_id: int
         raise ValidationError([FieldError("workspace", "name", f"{name!r} is already taken by another workspace")])
 
 
+def _reaches(session: Session, start: int, goal: int) -> bool:
+    """Whether live links lead from task ``start`` to task ``goal``.
+
+    A recursive query walks only the part of the graph reachable from ``start``, so adding a link
+    costs as much as the chain it extends, not the whole workspace's graph.
+    """
+    live = TaskDependency.deleted_at.is_(None)
+    reach = select(TaskDependency.successor_id.label("task_id")).where(
+        TaskDependency.predecessor_id == start, live).cte("reach", recursive=True)
+    reach = reach.union(
+        select(TaskDependency.successor_id).join(reach, TaskDependency.predecessor_id == reach.c.task_id).where(live)
+    )
+    return session.scalar(select(reach.c.task_id).where(reach.c.task_id == goal).limit(1)) is not None
+
+
 def _check_dependency(session: Session, values: dict[str, Any], row: int | None) -> None:
     """Refuse a self-link, a duplicate, a link across workspaces, or one that closes a cycle."""
     pred, succ = values["predecessor_id"], values["successor_id"]
     if pred == succ:
         raise ValidationError([FieldError("dependency", "successor_id", "a task cannot depend on itself", row)])
-    live = select(TaskDependency).where(
-        TaskDependency.workspace_id == values["workspace_id"], TaskDependency.deleted_at.is_(None)
-    )
-    graph = nx.DiGraph()
-    for dep in session.scalars(live):
-        if (dep.predecessor_id, dep.successor_id) == (pred, succ):
-            message = f"task {succ} already depends on task {pred}"
-            raise ValidationError([FieldError("dependency", "successor_id", message, row)])
-        graph.add_edge(dep.predecessor_id, dep.successor_id)
-    if graph.has_node(succ) and graph.has_node(pred) and nx.has_path(graph, succ, pred):
-        path = nx.shortest_path(graph, succ, pred)
+    duplicate = select(TaskDependency.id).where(
+        TaskDependency.predecessor_id == pred, TaskDependency.successor_id == succ, TaskDependency.deleted_at.is_(None))
+    if session.scalar(duplicate) is not None:
+        message = f"task {succ} already depends on task {pred}"
+        raise ValidationError([FieldError("dependency", "successor_id", message, row)])
+    if _reaches(session, succ, pred):
+        # Rare path: load the workspace's links once to name the tasks on the loop.
+        edges = session.execute(select(TaskDependency.predecessor_id, TaskDependency.successor_id).where(
+            TaskDependency.workspace_id == values["workspace_id"], TaskDependency.deleted_at.is_(None))).all()
+        path = nx.shortest_path(nx.DiGraph(list(edges)), succ, pred)
         names = {t.id: t.name for t in session.scalars(select(Task).where(Task.id.in_(path)))}
         loop = " → ".join(repr(names.get(i, str(i))) for i in [*path, succ])
         raise ValidationError([FieldError("dependency", "predecessor_id", f"would create a cycle: {loop}", row)])

@@ -7,6 +7,7 @@ nothing is written when validation fails, because repositories validate before t
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -21,6 +22,7 @@ SYSTEM_FIELDS = frozenset({"id", "created_at", "updated_at", "deleted_at", "vers
 # INTEGER is 32-bit on PostgreSQL; refuse what one of the two databases could not store.
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _TRUE = {"true", "yes", "y", "1"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FALSE = {"false", "no", "n", "0"}
 
 
@@ -108,6 +110,13 @@ def _coerce(column: Column, value: Any) -> Any:
     if kind is str:
         if not isinstance(value, str):
             raise ValueError(f"must be text, got {value!r}")
+        if _CONTROL.search(value):
+            # PostgreSQL cannot store NUL at all; the other control characters are never typed on purpose.
+            raise ValueError(f"must not contain control characters, got {value!r}")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"must be valid Unicode text, got {value!r}") from None
         value = value.strip()
         length = column.type.length if isinstance(column.type, String) else None
         if length and len(value) > length:

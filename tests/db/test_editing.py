@@ -85,3 +85,15 @@ def test_projects_and_milestones_grids(factory, workspace_id, project_id):
         assert [p.name for p in repo.list_rows(session=s, model=Project, workspace_id=workspace_id)] == [
             "Model", "Go to market"]
         assert repo.list_rows(session=s, model=Milestone, workspace_id=workspace_id)[0].status == "done"
+
+
+def test_people_with_the_same_name_stay_distinct_choices(factory, workspace_id, project_id):
+    with factory.begin() as s:
+        twin = repo.create(session=s, model=Person, values={"workspace_id": workspace_id, "name": "Ada"}).id
+    with factory() as s:
+        table = editor_table(session=s, spec=TASKS, scope_id=project_id)
+    assert len(table.options["assignee"]) == 2 and f"Ada (#{twin})" in table.options["assignee"]
+    _apply(factory, TASKS, project_id, {"edited_rows": {"0": {"assignee": f"Ada (#{twin})"}}})
+    with factory() as s:
+        assert repo.list_rows(session=s, model=Task, workspace_id=workspace_id)[0].assignee_id == twin
+        assert editor_table(session=s, spec=TASKS, scope_id=project_id).rows.loc[0, "assignee"] == f"Ada (#{twin})"

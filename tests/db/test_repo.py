@@ -282,3 +282,15 @@ def test_list_rows_filters_by_column(factory, workspace_id):
 def test_get_unknown_row_names_table_and_id(factory):
     with factory() as s, pytest.raises(repo.NotFoundError, match="task 77 does not exist"):
         repo.get(session=s, model=Task, row_id=77)
+
+
+def test_control_characters_are_refused_on_every_database(factory, workspace_id):
+    _refused(factory, lambda s: repo.create(session=s, model=Project, values={"workspace_id": workspace_id,
+                                                                            "name": "a\x00b"}),
+             "'name' must not contain control characters")
+    _refused(factory, lambda s: repo.create(session=s, model=Project, values={"workspace_id": workspace_id,
+                                                                            "name": "half \ud800 a pair"}),
+             "'name' must be valid Unicode text")
+    with factory.begin() as s:  # tabs and line breaks are ordinary text
+        repo.create(session=s, model=Project, values={"workspace_id": workspace_id, "name": "P",
+                                                      "description": "line 1\n\tline 2"})
