@@ -25,6 +25,19 @@ def _settle(page) -> None:
     page.wait_for_timeout(800)
 
 
+def _reload_shows(page, text: str) -> None:
+    """After a fresh page load, ``text`` is on the page: it can only have come from the database
+    (the grid mirrors its cells into an accessible DOM table)."""
+    page.reload()
+    _settle(page)
+    assert text in page.content()
+
+
+def _database(app_server):
+    """A session on the server's database, to check what the UI wrote."""
+    return make_session_factory(make_engine(app_server["database_url"]))()
+
+
 def _goto(page, base: str, title: str) -> None:
     page.goto(base + "/")
     _settle(page)
@@ -50,13 +63,8 @@ def test_task_created_in_the_ui_is_persisted_after_a_reload(app_server, page):
     page.get_by_role("button", name="Add task").click()
     _settle(page)
     assert page.locator("[data-testid='stException']").count() == 0
-    page.reload()
-    _settle(page)
-    # A fresh page load can only show the task if it came back from the database (the grid
-    # mirrors its cells into an accessible DOM table).
-    assert "Red-team the contract-drafting model" in page.content()
-    factory = make_session_factory(make_engine(app_server["database_url"]))
-    with factory() as session:
+    _reload_shows(page, "Red-team the contract-drafting model")
+    with _database(app_server) as session:
         task = session.scalars(select(Task).where(Task.name == "Red-team the contract-drafting model")).one()
     assert task.likely_days == 6.0 and task.deleted_at is None
 
@@ -79,11 +87,8 @@ def test_a_project_renamed_in_the_grid_is_saved_and_recorded(app_server, page):
     toast = page.get_by_test_id("stToast")
     toast.wait_for()
     assert "Saved projects: 1 changed, 0 added, 0 deleted" in toast.inner_text()
-    page.reload()
-    _settle(page)
-    assert "Market research (EU launch)" in page.content()
-    factory = make_session_factory(make_engine(app_server["database_url"]))
-    with factory() as session:
+    _reload_shows(page, "Market research (EU launch)")
+    with _database(app_server) as session:
         project = session.scalars(select(Project).where(Project.name == "Market research (EU launch)")).one()
         log = session.scalars(select(ChangeLog).where(
             ChangeLog.table_name == "project", ChangeLog.row_id == project.id, ChangeLog.action == "update")).all()
