@@ -93,18 +93,28 @@ class Runway:
     ends_on: date | None
 
 
+def _still_to_pay(burn: pd.Series, as_of: date) -> np.ndarray:
+    """The month-by-month burn from ``as_of`` on: only the rest of the current month is still to be paid."""
+    values = burn.to_numpy(dtype=float).copy()
+    if values.size:
+        days_in_month = pd.Timestamp(as_of).days_in_month
+        values[0] *= (days_in_month - as_of.day + 1) / days_in_month
+    return values
+
+
+def cash_balance(cash_usd: float, burn: pd.Series, as_of: date) -> pd.Series:
+    """Cash left at the end of each month of ``burn`` (negative once it has run out)."""
+    return pd.Series(cash_usd - np.cumsum(_still_to_pay(burn, as_of)), index=burn.index, name="cash_usd")
+
+
 def runway(cash_usd: float, burn: pd.Series, as_of: date) -> Runway:
     """Months until cash runs out, walking the month-by-month burn forward from ``as_of``.
 
     Uses the planned burn of each coming month (not a flat average), so a hire planned for
     month 5 shortens the runway; beyond the plan the last month's burn is assumed to continue.
     """
-    values = burn.to_numpy(dtype=float).copy()
-    current = float(values[0]) if values.size else 0.0
-    if values.size:
-        # Only the rest of the current month is still to be paid from today's cash.
-        days_in_month = pd.Timestamp(as_of).days_in_month
-        values[0] *= (days_in_month - as_of.day + 1) / days_in_month
+    current = float(burn.iloc[0]) if len(burn) else 0.0
+    values = _still_to_pay(burn, as_of)
     if cash_usd <= 0:
         return Runway(cash_usd, current, 0.0, as_of)
     if values.size == 0 or values.max() <= 0:

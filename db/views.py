@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from analytics.burn import Runway, month_starts, monthly_burn, runway
+from analytics.burn import Runway, cash_balance, month_starts, monthly_burn, runway
 from analytics.risk import score_risks
 from db import repo
 from db.models import BudgetLine, ComputeResource, FundingRound, Person, Project, Risk, Task, Tracked, Workspace
@@ -42,6 +42,7 @@ class Overview:
     open_risks_by_score: pd.DataFrame  # score band → count
     burn: pd.DataFrame  # per month: people, compute, rd, marketing, operations, total
     runway: Runway
+    cash: pd.Series  # cash left at the end of each month of ``burn``
     cash_source: str
     funding: pd.DataFrame  # name, kind, amount_usd, close_date, status
 
@@ -100,5 +101,5 @@ def overview(*, session: Session, workspace_id: int, today: date | None = None) 
     return Overview(
         workspace=ws.name, illustrative=ws.illustrative, projects=progress, top_risks=top,
         open_risks_by_score=by_score, burn=burn, runway=runway(cash, burn["total"], today),
-        cash_source=source, funding=funding,
+        cash=cash_balance(cash, burn["total"], today), cash_source=source, funding=funding,
     )

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import db.history  # noqa: F401 - registers the change-history listener
 from db import migrate, repo
 from db.engine import database_url, make_engine, make_session_factory
+from db.models import Workspace
 from db.transaction import StorageError, transaction
 from db.validation import StaleEditError, ValidationError
 
@@ -109,6 +110,30 @@ def _on_pick() -> None:
     st.session_state.pop(_PENDING_PICK, None)
 
 
+def _settings_form(workspace_id: int) -> None:
+    """Name, description and the cash position the runway starts from."""
+    with read() as session:
+        ws = repo.get(session=session, model=Workspace, row_id=workspace_id)
+    with (
+        st.popover("Workspace settings", icon=":material/settings:", width="stretch"),
+        st.form(f"workspace_settings_{workspace_id}", border=False),
+    ):
+        values = {
+            "name": st.text_input("Name", value=ws.name, max_chars=120, key=f"ws_name_{workspace_id}"),
+            "description": st.text_area("Description", value=ws.description, key=f"ws_description_{workspace_id}"),
+            "cash_on_hand_usd": st.number_input(
+                "Cash on hand (USD)", value=ws.cash_on_hand_usd, min_value=0.0, step=10_000.0,
+                key=f"ws_cash_{workspace_id}", help="The runway starts from this. Empty: the closed funding rounds."),
+            "cash_as_of": st.date_input("Cash counted on", value=ws.cash_as_of, key=f"ws_cash_as_of_{workspace_id}"),
+        }
+        if st.form_submit_button("Save settings") and run_action(
+            lambda s: repo.update(session=s, model=Workspace, row_id=workspace_id, values=values,
+                                  expected_version=ws.version),
+            "Workspace settings saved",
+        ):
+            st.rerun()
+
+
 def workspace_sidebar() -> int | None:
     """Sidebar picker: switch, create and rename workspaces; returns the current workspace id."""
     with read() as session:
@@ -139,18 +164,7 @@ def workspace_sidebar() -> int | None:
                     _select_workspace(created["id"])
                     st.rerun()
         if current is not None:
-            with (
-                st.popover("Rename workspace", icon=":material/edit:", width="stretch"),
-                st.form("rename_workspace", border=False),
-            ):
-                new_name = st.text_input(
-                    "New name", value=workspaces[current], max_chars=120, key=f"rename_workspace_{current}"
-                )
-                if st.form_submit_button("Rename") and run_action(
-                    lambda s: repo.rename_workspace(session=s, workspace_id=current, name=new_name),
-                    f"Renamed to {new_name!r}",
-                ):
-                    st.rerun()
+            _settings_form(current)
     return current
 
 

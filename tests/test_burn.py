@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from analytics.burn import compute_monthly_cost, month_starts, monthly_burn, runway
+from analytics.burn import cash_balance, compute_monthly_cost, month_starts, monthly_burn, runway
 
 MONTHS = month_starts(date(2026, 1, 15), 3)  # Jan, Feb, Mar 2026: 31, 28, 31 days
 EMPTY_BUDGET = pd.DataFrame(columns=["category", "month", "planned_usd"])
@@ -68,3 +68,11 @@ def test_runway_edge_cases():
     burn = pd.Series([0.0, 0.0, 0.0], index=MONTHS)
     assert math.isinf(runway(1_000.0, burn, date(2026, 1, 1)).months)
     assert runway(0.0, pd.Series([10.0] * 3, index=MONTHS), date(2026, 1, 1)).months == 0.0
+
+
+def test_cash_balance_falls_by_each_month_burn_and_agrees_with_runway():
+    burn = pd.Series([100.0, 200.0, 200.0], index=MONTHS)
+    balance = cash_balance(350.0, burn, date(2026, 1, 1))
+    assert balance.tolist() == [250.0, 50.0, -150.0]
+    # Runway ends inside the month where the balance crosses zero.
+    assert 2 < runway(350.0, burn, date(2026, 1, 1)).months < 3

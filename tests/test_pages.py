@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 import app
 from db import repo
-from db.models import Project, Task
+from db.models import Project, Task, Workspace
 from tests.conftest import ROOT
 
 PAGE_PATHS = [path for _section, path, _title, _icon in app.PAGES]
@@ -100,9 +100,25 @@ def test_sidebar_refuses_a_duplicate_workspace_name(app_db):
     assert "already taken" in at.error[0].value
 
 
-def test_sidebar_renames_the_current_workspace(app_db):
-    at = _open("pages/overview.py", app_db["empty"])
-    at.sidebar.text_input(key=f"rename_workspace_{app_db['empty']}").input("Renamed Co")
-    at.sidebar.button(key="FormSubmitter:rename_workspace-Rename").click().run()
-    assert not at.exception
+def test_sidebar_settings_rename_and_set_the_cash_the_runway_starts_from(app_db):
+    ws = app_db["empty"]
+    at = _open("pages/overview.py", ws)
+    assert at.metric[1].value == "$0"
+    at.sidebar.text_input(key=f"ws_name_{ws}").input("Renamed Co")
+    at.sidebar.number_input(key=f"ws_cash_{ws}").set_value(1_200_000.0)
+    at.sidebar.button(key=f"FormSubmitter:workspace_settings_{ws}-Save settings").click().run()
+    assert not at.exception and not at.error
     assert at.title[0].value == "Renamed Co"
+    assert at.metric[1].value == "$1.20M"
+    with app_db["factory"]() as s:
+        assert repo.get(session=s, model=Workspace, row_id=ws).cash_on_hand_usd == 1_200_000.0
+
+
+def test_sidebar_settings_refuse_an_empty_name(app_db):
+    ws = app_db["empty"]
+    at = _open("pages/overview.py", ws)
+    at.sidebar.text_input(key=f"ws_name_{ws}").input("   ")
+    at.sidebar.button(key=f"FormSubmitter:workspace_settings_{ws}-Save settings").click().run()
+    assert "must not be empty" in at.error[0].value.replace("\\", "")
+    with app_db["factory"]() as s:
+        assert repo.get(session=s, model=Workspace, row_id=ws).name == "Empty Co"
