@@ -59,7 +59,8 @@ for column, label in labels.items():
 figure.add_scatter(x=view.cash.index, y=view.cash.values, name="Cash left (end of month)", yaxis="y2",
                    mode="lines+markers", line={"color": "#111827", "width": 2}, hovertemplate="%{y:$,.0f}")
 figure.update_layout(barmode="stack", height=340, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                     yaxis={"title": "burn, USD per month", "tickformat": "$~s"}, legend={"orientation": "h", "y": -0.15},
+                     yaxis={"title": "burn, USD per month", "tickformat": "$~s"},
+                     legend={"orientation": "h", "y": -0.15},
                      yaxis2={"title": "cash left, USD", "overlaying": "y", "side": "right", "showgrid": False,
                              "rangemode": "tozero", "tickformat": "$~s"},
                      hovermode="x unified")
