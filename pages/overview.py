@@ -62,7 +62,7 @@ figure.update_layout(barmode="stack", height=340, margin={"l": 10, "r": 10, "t":
                      yaxis={"title": "burn, USD per month", "tickformat": "$~s"},
                      legend={"orientation": "h", "y": -0.15},
                      yaxis2={"title": "cash left, USD", "overlaying": "y", "side": "right", "showgrid": False,
-                             "rangemode": "tozero", "tickformat": "$~s"},
+                             "rangemode": "tozero", "tickformat": "$.2s"},
                      hovermode="x unified")
 st.plotly_chart(figure, width="stretch")
 
