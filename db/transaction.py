@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InternalError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -57,5 +57,7 @@ def transaction(factory: sessionmaker[Session], *, actor: str = "system") -> Ite
             "Someone else changed or deleted this row while you were editing it; nothing was saved. "
             "Reload to see their change, then edit again."
         ) from exc
-    except OperationalError as exc:
+    except (OperationalError, InternalError) as exc:
+        # SQLite reports storage trouble as OperationalError; PostgreSQL reports a read-only
+        # transaction or replica as InternalError (SQLSTATE class 25).
         raise StorageError(describe_storage_error(exc)) from exc

@@ -35,11 +35,23 @@ def test_a_concurrent_change_between_read_and_write_is_refused_not_overwritten(f
         assert repo.get(session=s, model=Task, row_id=task_id).name == "theirs"
 
 
+def _read_only_engine(db_url: str):
+    """The same database, opened read-only: SQLite's mode=ro, or a PostgreSQL read-only session."""
+    if db_url.startswith("sqlite"):
+        return make_engine(f"sqlite:///file:{db_url.split('///', 1)[1]}?mode=ro&uri=true")
+    engine = make_engine(db_url)
+
+    @event.listens_for(engine, "connect")
+    def _read_only(dbapi_connection, _record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET default_transaction_read_only = on")
+        dbapi_connection.commit()
+
+    return engine
+
+
 def test_read_only_database_gives_a_clear_message(engine, db_url, workspace_id):
-    if not db_url.startswith("sqlite"):
-        pytest.skip("read-only mode is simulated with SQLite's mode=ro")
-    path = db_url.split("///", 1)[1]
-    read_only = make_session_factory(make_engine(f"sqlite:///file:{path}?mode=ro&uri=true"))
+    read_only = make_session_factory(_read_only_engine(db_url))
     with pytest.raises(StorageError, match="read-only: nothing was saved"), transaction(read_only) as s:
         repo.create(session=s, model=Project, values={"workspace_id": workspace_id, "name": "P"})
 
