@@ -63,7 +63,15 @@ def _editor(spec: EditorSpec, scope_id: int, statuses: tuple[str, ...], key: str
         if ok:
             st.session_state[f"{key}_nonce"] = nonce + 1
 
-    st.button(f"Save {spec.model.__label__}s", on_click=_save, key=f"{key}_save", icon=":material/save:")
+    pending = st.session_state.get(editor_key, {})
+    edited, added = len(pending.get("edited_rows", {})), len(pending.get("added_rows", []))
+    deleted = len(pending.get("deleted_rows", []))
+    left, right = st.columns([1, 4], vertical_alignment="center")
+    left.button(f"Save {spec.model.__label__}s", on_click=_save, key=f"{key}_save", icon=":material/save:")
+    if edited + added + deleted:
+        # Unsaved grid edits live only in this browser tab; say so before the user navigates away.
+        right.warning(f"Unsaved: {edited} changed, {added} added, {deleted} deleted. Press Save to keep them.",
+                      icon=":material/edit_note:")
 
 
 with read() as session:

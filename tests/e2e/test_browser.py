@@ -83,10 +83,12 @@ def test_a_project_renamed_in_the_grid_is_saved_and_recorded(app_server, page):
     # The grid mirrors its cells into an accessible table: wait until it holds the edit.
     page.get_by_test_id("glide-cell-1-0").filter(has_text="EU launch").wait_for(state="attached")
     _settle(page)
+    assert "Unsaved: 1 changed, 0 added, 0 deleted" in page.get_by_test_id("stAlert").last.inner_text()
     page.get_by_role("button", name="Save projects").click()
     toast = page.get_by_test_id("stToast")
     toast.wait_for()
     assert "Saved projects: 1 changed, 0 added, 0 deleted" in toast.inner_text()
+    assert page.get_by_text("Unsaved:").count() == 0
     _reload_shows(page, "Market research (EU launch)")
     with _database(app_server) as session:
         project = session.scalars(select(Project).where(Project.name == "Market research (EU launch)")).one()
