@@ -29,7 +29,8 @@ test: $(STAMP)
 # 8-process concurrency run, fault handling and the browser security checks, with their counts.
 reliability: $(STAMP)
 	FOUNDERDECK_PROPERTY_EXAMPLES=1000 $(BIN)/python -m pytest -q -s -p no:cacheprovider \
-		tests/db/test_validation_properties.py tests/db/test_concurrency.py tests/db/test_transaction.py \
+		tests/db/test_validation_properties.py tests/db/test_cli_properties.py tests/db/test_concurrency.py \
+		tests/db/test_transaction.py \
 		tests/e2e/test_security.py
 
 lint: $(STAMP)

@@ -6,13 +6,17 @@ Every command reads ``DATABASE_URL`` (default: the embedded SQLite file).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+
+from alembic.util import CommandError
+from sqlalchemy.exc import ArgumentError, InternalError, OperationalError
 
 import db.history  # noqa: F401 - registers the change-history listener
 from db import migrate
 from db.demo import create_demo_workspace, ensure_demo
 from db.engine import database_url, make_engine, make_session_factory
-from db.transaction import StorageError, transaction
+from db.transaction import StorageError, describe_storage_error, transaction
 from db.validation import ValidationError
 
 
@@ -24,6 +28,21 @@ def _redacted(url: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; 0 on success, 2 with a one-line message on any refusal (never a traceback)."""
+    try:
+        return _run(argv)
+    except (ValidationError, StorageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+    except CommandError as exc:  # e.g. an unknown revision
+        print(f"error: {exc}", file=sys.stderr)
+    except ArgumentError as exc:  # a DATABASE_URL SQLAlchemy cannot parse or load
+        print(f"error: DATABASE_URL is not a database URL SQLAlchemy understands ({exc})", file=sys.stderr)
+    except (OperationalError, InternalError) as exc:
+        print(f"error: {describe_storage_error(exc)}", file=sys.stderr)
+    return 2
+
+
+def _run(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m db", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("upgrade", help="migrate the database to the newest revision")
@@ -39,22 +58,28 @@ def main(argv: list[str] | None = None) -> int:
         migrate.upgrade(url)
         print(f"database at {migrate.current_revision(make_engine(url))}: {_redacted(url)}")
     elif args.command == "downgrade":
+        known = ["base", *migrate.revisions()]
+        if args.revision not in known and not re.fullmatch(r"-[1-9]\d{0,3}", args.revision):
+            print(f"error: unknown revision {args.revision!r}; use one of {', '.join(known)} or -N", file=sys.stderr)
+            return 2
         migrate.downgrade(url, args.revision)
         print(f"database at {migrate.current_revision(make_engine(url))}")
     elif args.command == "current":
         print(migrate.current_revision(make_engine(url)) or "empty (not migrated)")
     elif args.command == "demo":
-        factory = make_session_factory(make_engine(url))
-        try:
-            with transaction(factory, actor="demo") as session:
-                if args.force:
-                    ws = create_demo_workspace(session=session, name=f"Lexora AI (demo {_count(session) + 1})")
-                else:
-                    ws = ensure_demo(session=session)
-                print(f"created demo workspace {ws.name!r}" if ws else "the database has a workspace; no demo added")
-        except (ValidationError, StorageError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+        engine = make_engine(url)
+        head, current = migrate.revisions()[-1], migrate.current_revision(engine)
+        if current != head:
+            print(f"error: the database is at revision {current or 'none'}, not {head}: "
+                  "run `python -m db upgrade` first", file=sys.stderr)
             return 2
+        factory = make_session_factory(engine)
+        with transaction(factory, actor="demo") as session:
+            if args.force:
+                ws = create_demo_workspace(session=session, name=f"Lexora AI (demo {_count(session) + 1})")
+            else:
+                ws = ensure_demo(session=session)
+            print(f"created demo workspace {ws.name!r}" if ws else "the database has a workspace; no demo added")
     return 0
 
 
