@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-# Upper bounds (%) of probability levels 1–5; a common PMI-style banding (≤10 % rare … >70 % likely).
+# Upper bounds (%) of probability levels 1–5: the example scale of the PMBOK Guide, 6th edition
+# (PMI, 2017), table 11-1 — very low 1–10 %, low 11–30 %, moderate 31–50 %, high 51–70 %, very high >70 %.
 PROBABILITY_BANDS = (10.0, 30.0, 50.0, 70.0, 100.0)
 
 

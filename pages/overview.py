@@ -78,13 +78,16 @@ with left:
             column_config={
                 "title": st.column_config.TextColumn("Risk", width="medium"),
                 "category": "Category",
-                "score": st.column_config.NumberColumn("Score", help="Probability level (1–5) × impact (1–5)."),
+                "score": st.column_config.NumberColumn(
+                    "Score", help="Probability level (1–5, PMBOK 6th ed. example scale: ≤10 %, ≤30 %, ≤50 %, ≤70 %, "
+                                  ">70 %) × impact (1–5)."),
                 "emv_usd": st.column_config.NumberColumn("EMV", format="dollar",
                                                          help="Expected monetary value: probability × $ impact."),
             },
         )
 with right:
-    st.subheader("Open risks by score")
+    st.subheader("Open risks by score", help="FounderDeck's bands of the 25-point grid: 1–4 low, 5–9 medium, "
+                                             "10–14 high, 15–25 critical.")
     chart = go.Figure(go.Bar(x=bands.values, y=bands.index, orientation="h",
                              marker_color=["#94A3B8", "#FBBF24", "#F97316", "#DC2626"]))
     chart.update_layout(height=260, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title="risks")
