@@ -13,7 +13,7 @@ from alembic.util import CommandError
 from sqlalchemy.exc import ArgumentError, InternalError, OperationalError
 
 import db.history  # noqa: F401 - registers the change-history listener
-from db import migrate
+from db import migrate, repo
 from db.demo import create_demo_workspace, ensure_demo
 from db.engine import database_url, make_engine, make_session_factory
 from db.transaction import StorageError, describe_storage_error, transaction
@@ -76,17 +76,12 @@ def _run(argv: list[str] | None) -> int:
         factory = make_session_factory(engine)
         with transaction(factory, actor="demo") as session:
             if args.force:
-                ws = create_demo_workspace(session=session, name=f"Lexora AI (demo {_count(session) + 1})")
+                number = len(repo.list_workspaces(session=session)) + 1
+                ws = create_demo_workspace(session=session, name=f"Lexora AI (demo {number})")
             else:
                 ws = ensure_demo(session=session)
             print(f"created demo workspace {ws.name!r}" if ws else "the database has a workspace; no demo added")
     return 0
-
-
-def _count(session) -> int:  # noqa: ANN001
-    from db.repo import list_workspaces
-
-    return len(list_workspaces(session=session))
 
 
 if __name__ == "__main__":

@@ -65,6 +65,20 @@ class SaveResult:
     updated: int
     deleted: int
 
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.deleted
+
+    def describe(self) -> str:
+        """E.g. "1 changed, 0 added, 0 deleted"."""
+        return f"{self.updated} changed, {self.created} added, {self.deleted} deleted"
+
+
+def pending_changes(changes: dict[str, Any]) -> SaveResult:
+    """What a grid's change set would do if saved (untouched blank rows the grid appends are not counted)."""
+    added = sum(1 for raw in changes.get("added_rows", []) if any(v not in (None, "") for v in raw.values()))
+    return SaveResult(added, len(changes.get("edited_rows", {})), len(changes.get("deleted_rows", [])))
+
 
 def _lookup_rows(session: Session, spec: EditorSpec, scope_id: int, workspace_id: int) -> dict[str, dict[str, int]]:
     """For each lookup column: display name → id of the live rows it may point at."""
@@ -170,7 +184,7 @@ def apply_changes(
     for offset, raw in enumerate(changes.get("added_rows", [])):
         row = len(ids) + offset + 1
         if not any(v not in (None, "") for v in raw.values()):
-            continue  # an untouched blank row the grid appended
+            continue  # an untouched blank row the grid appended (pending_changes skips it too)
         try:
             values = _to_values(spec, raw, lookups, row)
             repo.create(session=session, model=spec.model, values={**values, spec.scope: scope_id}, row=row)
@@ -188,4 +202,4 @@ def apply_changes(
 
 
 __all__ = ["MILESTONES", "PROJECTS", "TASKS", "EditorSpec", "EditorTable", "SaveResult", "StaleEditError",
-           "apply_changes", "editor_table"]
+           "apply_changes", "editor_table", "pending_changes"]

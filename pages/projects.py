@@ -7,7 +7,7 @@ import streamlit as st
 
 from db import repo
 from db.catalogues import phase_template
-from db.editing import MILESTONES, PROJECTS, TASKS, EditorSpec, apply_changes, editor_table
+from db.editing import MILESTONES, PROJECTS, TASKS, EditorSpec, apply_changes, editor_table, pending_changes
 from db.models import (
     MILESTONE_STATUSES,
     PROJECT_STATUSES,
@@ -55,23 +55,18 @@ def _editor(spec: EditorSpec, scope_id: int, statuses: tuple[str, ...], key: str
         ok = run_action(
             lambda s: apply_changes(session=s, spec=spec, scope_id=scope_id, ids=table.ids,
                                     versions=table.versions, changes=changes),
-            lambda r: f"Saved {spec.model.__label__}s: {r.updated} changed, {r.created} added, {r.deleted} deleted"
-            if r.created + r.updated + r.deleted
-            else "Nothing to save: edit cells first",
+            lambda r: f"Saved {spec.model.__label__}s: {r.describe()}" if r.total else "Nothing to save: edit cells",
             in_callback=True,
         )
         if ok:
             st.session_state[f"{key}_nonce"] = nonce + 1
 
-    pending = st.session_state.get(editor_key, {})
-    edited, added = len(pending.get("edited_rows", {})), len(pending.get("added_rows", []))
-    deleted = len(pending.get("deleted_rows", []))
+    pending = pending_changes(st.session_state.get(editor_key, {}))
     left, right = st.columns([1, 4], vertical_alignment="center")
     left.button(f"Save {spec.model.__label__}s", on_click=_save, key=f"{key}_save", icon=":material/save:")
-    if edited + added + deleted:
+    if pending.total:
         # Unsaved grid edits live only in this browser tab; say so before the user navigates away.
-        right.warning(f"Unsaved: {edited} changed, {added} added, {deleted} deleted. Press Save to keep them.",
-                      icon=":material/edit_note:")
+        right.warning(f"Unsaved: {pending.describe()}. Press Save to keep them.", icon=":material/edit_note:")
 
 
 with read() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from db import repo
-from db.editing import MILESTONES, PROJECTS, TASKS, apply_changes, editor_table
+from db.editing import MILESTONES, PROJECTS, TASKS, apply_changes, editor_table, pending_changes
 from db.models import Milestone, Person, Project, Task
 from db.validation import StaleEditError, ValidationError
 from tests.helpers import table_dump
@@ -97,3 +97,11 @@ def test_people_with_the_same_name_stay_distinct_choices(factory, workspace_id, 
     with factory() as s:
         assert repo.list_rows(session=s, model=Task, workspace_id=workspace_id)[0].assignee_id == twin
         assert editor_table(session=s, spec=TASKS, scope_id=project_id).rows.loc[0, "assignee"] == f"Ada (#{twin})"
+
+
+def test_pending_changes_counts_what_a_save_would_do():
+    pending = pending_changes({"edited_rows": {"0": {"name": "x"}, "2": {"status": "done"}},
+                               "added_rows": [{"name": "New"}, {}], "deleted_rows": [1]})
+    assert (pending.updated, pending.created, pending.deleted, pending.total) == (2, 1, 1, 4)
+    assert pending.describe() == "2 changed, 1 added, 1 deleted"
+    assert pending_changes({}).total == 0

@@ -96,4 +96,5 @@ def test_cli_upgrade_and_demo_are_idempotent(db_url):
     assert "database at" in run("upgrade")
     assert "created demo workspace" in run("demo")
     assert "no demo added" in run("demo")
+    assert "'Lexora AI (demo 2)'" in run("demo", "--force")
     assert run("current").strip() == migrate.revisions()[-1]
