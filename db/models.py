@@ -83,6 +83,7 @@ RISK_CATEGORIES = ("technical", "market", "financial", "legal", "operational", "
 RISK_KINDS = ("threat", "opportunity")
 RISK_RESPONSES = ("avoid", "mitigate", "transfer", "accept", "escalate", "exploit", "enhance", "share")
 RISK_STATUSES = ("open", "monitoring", "closed")
+RESERVATION_STATUSES = ("requested", "confirmed", "active", "released", "cancelled")
 
 
 class Workspace(Tracked, Base):
@@ -244,6 +245,70 @@ class Risk(Tracked, Base):
     # Private risks stay internal: never in the pitch view or an export.
     private: Mapped[bool] = mapped_column(Boolean, default=False)
     sources: Mapped[str] = mapped_column(Text, default="")
+    # Delay (working days) the event adds to each linked task when it happens, so the schedule
+    # Monte Carlo's P80 date includes risk events; impact_usd is its cost in the same draw.
+    schedule_impact_days: Mapped[float] = mapped_column(default=0.0, info={"min": 0, "label": "delay (days)"})
+
+
+class Baseline(Tracked, Base):
+    """A saved snapshot of the plan, so current dates can be compared against it (slip)."""
+
+    __tablename__ = "baseline"
+    __label__ = "baseline"
+
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    taken_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Frozen at save time and never edited: {"<task id>": {"name", "kind", "start", "end", "likely_days"}}.
+    # JSON rather than a child table because a baseline is read whole and never queried by task.
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Allocation(Tracked, Base):
+    """A person (hours a week) or a GPU pool (GPUs) assigned to a task for the task's whole span.
+
+    Load per week follows the task's dates, so shifting a task (levelling) moves its load with it.
+    """
+
+    __tablename__ = "allocation"
+    __label__ = "allocation"
+
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    compute_resource_id: Mapped[int | None] = mapped_column(ForeignKey("compute_resource.id"), index=True)
+    hours_per_week: Mapped[float] = mapped_column(default=0.0, info={"min": 0, "max": 168})
+    gpu_count: Mapped[float] = mapped_column(default=0.0, info={"min": 0, "label": "GPUs"})
+
+
+class GpuReservation(Tracked, Base):
+    """A dated GPU commitment (count × hours × rate), shown against the tasks that need it and the budget."""
+
+    __tablename__ = "gpu_reservation"
+    __label__ = "GPU reservation"
+    __ordered__ = (("start_date", "end_date"),)
+
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"), index=True)
+    gpu_type: Mapped[str] = mapped_column(String(80), info={"label": "GPU type"})
+    provider: Mapped[str] = mapped_column(String(80), default="")
+    count: Mapped[int] = mapped_column(default=1, info={"min": 1})
+    start_date: Mapped[date] = mapped_column()
+    end_date: Mapped[date] = mapped_column()
+    hourly_rate_usd: Mapped[float] = mapped_column(default=0.0, info={"min": 0, "label": "$/GPU-hour"})
+    status: Mapped[str] = mapped_column(String(20), default="requested", info={"choices": RESERVATION_STATUSES})
+
+
+class RiskTaskLink(Tracked, Base):
+    """A risk that, if it happens, delays this task (by the risk's schedule impact)."""
+
+    __tablename__ = "risk_task"
+    __label__ = "risk link"
+    __table_args__ = (UniqueConstraint("risk_id", "task_id", name="risk_task_pair"),)
+
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id"), index=True)
+    risk_id: Mapped[int] = mapped_column(ForeignKey("risk.id"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)
 
 
 class ChangeLog(Base):
@@ -262,7 +327,17 @@ class ChangeLog(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
-TRACKED_MODELS: tuple[type[Tracked], ...] = (
+PLAN_MODELS: tuple[type[Tracked], ...] = (
     Workspace, Project, Milestone, Person, Task, TaskDependency,
     ComputeResource, BudgetLine, FundingRound, Risk,
+    Baseline, Allocation, GpuReservation, RiskTaskLink,
 )
+
+# --- compute cost engine (issue 4): its tables go below this line, listed in COMPUTE_MODELS ---
+COMPUTE_MODELS: tuple[type[Tracked], ...] = ()
+
+# --- modelhub (issue 5): its tables go below this line, listed in MODELHUB_MODELS ---
+MODELHUB_MODELS: tuple[type[Tracked], ...] = ()
+
+# Every user-edited table: validation, history, the restore list and backups walk this tuple.
+TRACKED_MODELS: tuple[type[Tracked], ...] = PLAN_MODELS + COMPUTE_MODELS + MODELHUB_MODELS

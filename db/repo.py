@@ -15,9 +15,12 @@ from sqlalchemy.orm import Session
 
 from db.models import (
     TRACKED_MODELS,
+    Allocation,
     ChangeLog,
     Milestone,
     Project,
+    Risk,
+    RiskTaskLink,
     Task,
     TaskDependency,
     Tracked,
@@ -34,6 +37,8 @@ _INHERITS_WORKSPACE: dict[type[Tracked], tuple[str, type[Tracked]]] = {
     Milestone: ("project_id", Project),
     Task: ("project_id", Project),
     TaskDependency: ("predecessor_id", Task),
+    Allocation: ("task_id", Task),
+    RiskTaskLink: ("risk_id", Risk),
 }
 
 
@@ -168,13 +173,18 @@ def _children(session: Session, obj: Tracked) -> list[Tracked]:
             rows.extend(_children(session, task))
         return rows + tasks
     if isinstance(obj, Task):
-        return list(
+        links: list[Tracked] = list(
             session.scalars(
                 select(TaskDependency).where(
                     (TaskDependency.predecessor_id == obj.id) | (TaskDependency.successor_id == obj.id)
                 )
             )
         )
+        links.extend(session.scalars(select(Allocation).where(Allocation.task_id == obj.id)))
+        links.extend(session.scalars(select(RiskTaskLink).where(RiskTaskLink.task_id == obj.id)))
+        return links
+    if isinstance(obj, Risk):
+        return list(session.scalars(select(RiskTaskLink).where(RiskTaskLink.risk_id == obj.id)))
     return []
 
 

@@ -32,6 +32,20 @@ if IN_CI and not os.environ.get("FOUNDERDECK_PROPERTY_EXAMPLES"):
     settings.load_profile("ci")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--quality", action="store_true", help="also run the long model quality-bar checks")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Quality-bar training that does not fit CI's budget runs only under ``make quality``."""
+    if config.getoption("--quality"):
+        return
+    skip = pytest.mark.skip(reason="long quality-bar training: run `make quality`")
+    for item in items:
+        if "quality" in item.keywords:
+            item.add_marker(skip)
+
+
 def _postgres_url() -> str | None:
     url = os.environ.get("DATABASE_URL", "")
     return url if url.startswith("postgresql") else None
