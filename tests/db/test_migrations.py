@@ -13,7 +13,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, MetaData, String, Text, inspect, select
 
 from db import migrate
-from db.engine import make_engine
+from db.demo import create_demo_workspace
+from db.engine import make_engine, make_session_factory
 from db.models import Base
 from tests.conftest import ROOT
 
@@ -98,3 +99,49 @@ def test_cli_upgrade_and_demo_are_idempotent(db_url):
     assert "no demo added" in run("demo")
     assert "'Lexora AI (demo 2)'" in run("demo", "--force")
     assert run("current").strip() == migrate.revisions()[-1]
+
+
+def _demo_rows(tmp_path) -> dict[str, list[dict]]:
+    """Every row of a demo workspace built by today's code on a head-revision SQLite file."""
+    url = f"sqlite:///{tmp_path / 'demo-at-head.db'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with make_session_factory(engine).begin() as session:
+        create_demo_workspace(session=session, today=date(2026, 6, 1))
+    meta = MetaData()
+    meta.reflect(engine)
+    with engine.connect() as conn:
+        rows = {t.name: [dict(r) for r in conn.execute(select(t)).mappings()] for t in meta.sorted_tables}
+    engine.dispose()
+    return rows
+
+
+@pytest.mark.parametrize("revision", migrate.revisions()[:-1])
+def test_demo_workspace_written_at_an_earlier_revision_upgrades_intact(db_url, tmp_path, revision):
+    """A database in use at ``revision`` — holding the demo workspace's rows as far as that schema
+    has room for them — keeps every row and value when upgraded to head."""
+    demo = _demo_rows(tmp_path)
+    migrate.upgrade(db_url, revision)
+    engine = make_engine(db_url)
+    old = MetaData()
+    old.reflect(engine)
+    written: dict[str, list[dict]] = {}
+    with engine.begin() as conn:
+        for table in old.sorted_tables:
+            if table.name == "alembic_version" or not demo.get(table.name):
+                continue
+            rows = [{c.name: row[c.name] for c in table.columns} for row in demo[table.name]]
+            conn.execute(table.insert(), rows)
+            written[table.name] = rows
+    assert written.get("task"), "the demo should put tasks in every revision's schema"
+    migrate.upgrade(db_url)
+    new = MetaData()
+    new.reflect(engine)
+    with engine.connect() as conn:
+        for name, rows in written.items():
+            table = new.tables[name]
+            stored = {r["id"]: r for r in conn.execute(select(table)).mappings()}
+            assert len(stored) == len(rows), name
+            for row in rows:
+                assert {c: stored[row["id"]][c] for c in row} == row, (name, row["id"])
+    engine.dispose()
