@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt | cksum | cut -d' ' -f1)
 PORT ?= 8501
 
-.PHONY: run test lint reliability venv clean-db
+.PHONY: run test lint reliability bench venv clean-db
 
 venv: $(STAMP)
 
@@ -32,6 +32,10 @@ reliability: $(STAMP)
 		tests/db/test_validation_properties.py tests/db/test_cli_properties.py tests/db/test_concurrency.py \
 		tests/db/test_transaction.py \
 		tests/e2e/test_security.py
+
+# Every benchmark in bench/, each against a reference measured in the same run, then one table of ratios.
+bench: $(STAMP)
+	$(BIN)/python -m bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

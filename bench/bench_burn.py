@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.burn import PAY_PER_USE, month_starts, monthly_burn
+from bench._report import Result, emit
 
 PEOPLE, GPUS, BUDGET_LINES, MONTHS = 200, 50, 2_000, 36
 
@@ -76,6 +77,7 @@ def main() -> None:
     print(f"  vectorised (analytics.burn): {t_fast * 1e3:8.2f} ms")
     print(f"  plain Python reference:      {t_slow * 1e3:8.2f} ms")
     print(f"  speed-up: {t_slow / t_fast:.1f}x (same totals to 1e-9)")
+    emit(Result("burn", f"monthly burn, {PEOPLE} people × {MONTHS} months", t_fast, t_slow, reference="plain loop"))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from bench._report import Result, emit
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -69,6 +71,7 @@ def main() -> None:
             browser.close()
     print(f"cold start to first drawn page (best of 2): bare Streamlit {reference:.2f} s, "
           f"FounderDeck Overview {app:.2f} s, ratio {app / reference:.2f}x")
+    emit(Result("coldstart", "server start to first drawn page (Chromium)", app, reference, reference="bare Streamlit"))
 
 
 if __name__ == "__main__":

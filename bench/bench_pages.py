@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import db.history  # noqa: E402,F401
+from bench._report import Result, emit  # noqa: E402
 from db import migrate, repo  # noqa: E402
 from db.demo import create_demo_workspace  # noqa: E402
 from db.engine import make_engine, make_session_factory  # noqa: E402
@@ -114,6 +115,8 @@ def main() -> None:
         for title in big:
             print(f"{title:<12}{small[title]:>10.3f}{big[title]:>11.3f}{big[title] / small[title]:>11.1f}x"
                   f"{big[title] / BUDGET_S:>16.0%}")
+            emit(Result("pages", f"{title} script run, large workspace", big[title], small[title], BUDGET_S,
+                        reference="demo workspace"))
 
 
 if __name__ == "__main__":
