@@ -106,6 +106,14 @@ def _check_task_links(session: Session, task_values: dict[str, Any], task_id: in
         raise ValidationError(errors)
 
 
+def _check_risk_response(values: dict[str, Any], existing: Any, row: int | None) -> None:
+    """A threat's response must be a threat response, an opportunity's an opportunity response."""
+    # Imported here: db.risks builds on this module, so a top-level import would be circular.
+    from db.risks import check_response_pairing
+
+    check_response_pairing(values, existing=existing, row=row)
+
+
 def create(*, session: Session, model: type[T], values: dict[str, Any], row: int | None = None) -> T:
     """Validate ``values`` and add a new ``model`` row; returns it flushed (with an id)."""
     values = dict(values)
@@ -120,6 +128,8 @@ def create(*, session: Session, model: type[T], values: dict[str, Any], row: int
         _check_unique_workspace_name(session, cleaned.get("name"), None)
     if model is Task:
         _check_task_links(session, cleaned, None, row)
+    if model is Risk:
+        _check_risk_response(cleaned, None, row)
     if model is TaskDependency:
         _check_dependency(session, cleaned, row)
     obj = model(**cleaned)
@@ -158,6 +168,8 @@ def update(
         merged = {"project_id": obj.project_id, "milestone_id": obj.milestone_id, "parent_id": obj.parent_id}
         merged.update({k: v for k, v in cleaned.items() if k in merged})
         _check_task_links(session, merged, obj.id, row)
+    if model is Risk:
+        _check_risk_response(cleaned, obj, row)
     for field, value in cleaned.items():
         setattr(obj, field, value)
     session.flush()
