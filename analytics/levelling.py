@@ -1,0 +1,286 @@
+"""Resource levelling suggestion: shift tasks later so that people and GPU pools are not over-allocated.
+
+A greedy, serial heuristic (levelling is NP-hard; tools such as MS Project use the same kind of rule):
+
+1. Take the earliest over-allocated (resource, week). Try moving each task that loads it later, just past
+   that week and then by whole weeks more. A move pushes the task's successors by as much as the links
+   require (all four link types; the slack a link already has is used first), so the plan stays valid.
+2. **Phase 1** moves only non-critical tasks, and only within their total float (every task a move touches
+   stays within its own float), so the project finish does not move.
+3. **Phase 2**, for what phase 1 could not resolve, may move critical tasks (or beyond float); among the
+   moves that help it picks the one touching the **fewest critical tasks**, then the smallest finish delay.
+4. A move is accepted only if it reduces the over-allocation of the resource in question and, for every
+   resource it touches, neither raises that resource's total excess nor its peak above the original plan's
+   peak. So the suggested plan never makes any resource's peak over-allocation worse.
+
+Nothing is written: the result is the proposed new dates per task, for a preview the founder applies or
+discards. Dates are whole calendar days; ``total_float`` is in calendar days (a Series by task id).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analytics.allocation import (
+    TOLERANCE,
+    Demand,
+    Workload,
+    contributions,
+    demand_rows,
+    week_starts,
+    weekly_load,
+)
+
+MOVE_COLUMNS = ["name", "old_start", "old_end", "new_start", "new_end", "shift_days", "total_float_days",
+                "critical", "within_float"]
+# How many extra whole weeks past the first clearing shift a move may try.
+EXTRA_WEEKS = 8
+
+
+@dataclass(frozen=True)
+class LevellingPlan:
+    """A levelling suggestion: proposed dates and what they change (nothing is written)."""
+
+    moves: pd.DataFrame  # by task id: MOVE_COLUMNS (only tasks whose dates change)
+    new_dates: pd.DataFrame  # every task: start_date, end_date after the moves
+    finish_before: pd.Timestamp | None  # latest task end before / after
+    finish_after: pd.Timestamp | None
+    critical_moved: int  # tasks moved that were critical or moved beyond their float
+    excess_before: float  # total over-allocation, summed over resources in their own unit
+    excess_after: float
+    resolved: bool  # no over-allocation left
+
+    @property
+    def finish_delay_days(self) -> int:
+        if self.finish_before is None or self.finish_after is None:
+            return 0
+        return int((self.finish_after - self.finish_before).days)
+
+
+def _links_by_predecessor(links: pd.DataFrame | None, ids: pd.Index) -> dict[int, list[tuple[int, str, float]]]:
+    out: dict[int, list[tuple[int, str, float]]] = defaultdict(list)
+    if links is None or links.empty:
+        return out
+    pos = {int(t): i for i, t in enumerate(ids)}
+    for pred, succ, kind, lag in links[["predecessor_id", "successor_id", "kind", "lag_days"]].itertuples(
+            index=False):
+        if int(pred) in pos and int(succ) in pos:
+            out[pos[int(pred)]].append((pos[int(succ)], str(kind), float(lag or 0.0)))
+    return out
+
+
+class _State:
+    """Current day numbers of every task and the load matrix, with cheap what-if evaluation of a move."""
+
+    def __init__(self, tasks: pd.DataFrame, allocations: pd.DataFrame, weeks: pd.DatetimeIndex,
+                 workload: Workload) -> None:
+        self.ids = tasks.index
+        epoch = np.datetime64("1970-01-01", "D")
+        start = pd.to_datetime(tasks["start_date"]).to_numpy(dtype="datetime64[D]")
+        end = pd.to_datetime(tasks["end_date"]).to_numpy(dtype="datetime64[D]")
+        self.dated = ~(np.isnat(start) | np.isnat(end))
+        self.start0 = np.where(self.dated, (start - epoch).astype("int64"), 0)
+        self.end0 = np.where(self.dated, (end - epoch).astype("int64"), 0)
+        self.start, self.end = self.start0.copy(), self.end0.copy()
+        self.weeks = weeks
+        self.week0 = (weeks.values.astype("datetime64[D]") - epoch).astype("int64")
+        self.demand = demand_rows(allocations)
+        pos = self.ids.get_indexer(self.demand.task_id)
+        res = workload.load.index.get_indexer(pd.MultiIndex.from_arrays([self.demand.kind, self.demand.resource_id]))
+        keep = (pos >= 0) & (res >= 0)
+        self.d_task, self.d_res = pos[keep], res[keep]
+        self.d_kind, self.d_amount = self.demand.kind[keep], self.demand.amount[keep]
+        self.rows_of_task: dict[int, np.ndarray] = {
+            int(t): np.nonzero(self.d_task == t)[0] for t in np.unique(self.d_task)}
+        self.load = workload.load.to_numpy().copy()
+        self.cap = workload.capacity.to_numpy()
+        over = np.clip(self.load - self.cap, 0, None)
+        self.peak0 = over.max(axis=1) if over.size else np.zeros(len(self.cap))
+
+    def contrib(self, rows: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        epoch = np.datetime64("1970-01-01", "D")
+        demand = Demand(self.d_kind[rows], np.zeros(len(rows), dtype="int64"), np.zeros(len(rows), dtype="int64"),
+                        self.d_amount[rows])
+        return contributions(demand, epoch + start.astype("timedelta64[D]"), epoch + end.astype("timedelta64[D]"),
+                             self.weeks)
+
+    def excess(self, load: np.ndarray, rows: np.ndarray | slice) -> np.ndarray:
+        over = load - self.cap[rows]
+        return np.where(over > TOLERANCE, over, 0.0)
+
+
+def _propagate(state: _State, links: dict[int, list[tuple[int, str, float]]], task: int,
+               shift: int) -> dict[int, int]:
+    """New start day of ``task`` moved ``shift`` days later and of every successor the links push.
+
+    A link's existing slack is used up before its successor moves; a link the plan already breaks keeps
+    its deficit (levelling never "repairs" dates the founder set by hand).
+    """
+    new_start = {task: int(state.start[task]) + shift}
+    queue = [task]
+    while queue:
+        u = queue.pop()
+        delta = new_start[u] - int(state.start[u])
+        for v, kind, lag in links.get(u, ()):
+            if not state.dated[v]:
+                continue
+            on_end_u = kind in ("FS", "FF")  # the predecessor's date the link hangs on
+            on_start_v = kind in ("FS", "SS")  # the successor's date it constrains
+            anchor_old = int(state.end[u] if on_end_u else state.start[u]) + round(lag)
+            own_old = int(state.start[v] if on_start_v else state.end[v])
+            deficit = max(0, anchor_old - own_old)
+            required = anchor_old + delta - deficit
+            vs = new_start.get(v, int(state.start[v]))
+            own_now = vs if on_start_v else vs + int(state.end[v] - state.start[v])
+            if required > own_now:
+                new_start[v] = vs + (required - own_now)
+                queue.append(v)
+    return new_start
+
+
+def _evaluate(state: _State, new_start: dict[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(affected resource rows, their new load, rows' demand) for the move, or None if it changes no load."""
+    moved = [t for t in new_start if t in state.rows_of_task]
+    if not moved:
+        return None
+    rows = np.concatenate([state.rows_of_task[t] for t in moved])
+    old = state.contrib(rows, state.start[state.d_task[rows]], state.end[state.d_task[rows]])
+    shift = np.array([new_start[t] - state.start[t] for t in state.d_task[rows]])
+    new = state.contrib(rows, state.start[state.d_task[rows]] + shift, state.end[state.d_task[rows]] + shift)
+    affected = np.unique(state.d_res[rows])
+    local = {r: i for i, r in enumerate(affected)}
+    load = state.load[affected].copy()
+    np.add.at(load, [local[r] for r in state.d_res[rows]], new - old)
+    return affected, load, rows
+
+
+def level(tasks: pd.DataFrame, allocations: pd.DataFrame, people: pd.DataFrame, pools: pd.DataFrame,
+          total_float: pd.Series, links: pd.DataFrame | None = None, *, movable: pd.Series | None = None,
+          max_shift_days: int = 182, max_moves: int = 400) -> LevellingPlan:
+    """Suggest later dates for some tasks so that no resource is over-allocated (see the module docstring).
+
+    ``total_float``: calendar days by task id (missing = 0, i.e. critical). ``links``: predecessor_id,
+    successor_id, kind (FS/SS/FF/SF), lag_days. ``movable``: bool by task id, False for tasks that must keep
+    their dates (started or done); default all. ``max_shift_days`` bounds how far phase 2 may push a task.
+    """
+    dated = tasks.dropna(subset=["start_date", "end_date"])
+    names = tasks["name"] if "name" in tasks.columns else pd.Series(tasks.index.astype(str), index=tasks.index)
+    if dated.empty:
+        return _plan(tasks, names, total_float, tasks, 0.0, 0.0, True)
+    first = pd.to_datetime(dated["start_date"]).min()
+    last = pd.to_datetime(dated["end_date"]).max() + pd.Timedelta(days=max_shift_days + 7 * (EXTRA_WEEKS + 2))
+    weeks = week_starts(first, last)
+    workload = weekly_load(tasks, allocations, people, pools, weeks)
+    state = _State(tasks, allocations, weeks, workload)
+    flt = total_float.reindex(tasks.index).fillna(0.0).clip(lower=0).to_numpy(dtype=float)
+    by_pred = _links_by_predecessor(links, tasks.index)
+    free = (movable.reindex(tasks.index).fillna(False).to_numpy(dtype=bool) if movable is not None
+            else np.ones(len(tasks), dtype=bool))
+    before = float(state.excess(state.load, slice(None)).sum())
+    for phase in (1, 2):
+        skipped: set[tuple[int, int]] = set()
+        for _ in range(max_moves):
+            cell = _next_cell(state, skipped)
+            if cell is None:
+                break
+            if not _apply_best_move(state, by_pred, flt, free, cell, phase, max_shift_days):
+                skipped.add(cell)
+    after = float(state.excess(state.load, slice(None)).sum())
+    epoch = np.datetime64("1970-01-01", "D")
+    new_dates = tasks[["start_date", "end_date"]].copy()
+    changed = state.dated & (state.start != state.start0)
+    new_dates.loc[changed, "start_date"] = pd.to_datetime(epoch + state.start[changed].astype("timedelta64[D]")).date
+    new_dates.loc[changed, "end_date"] = pd.to_datetime(epoch + state.end[changed].astype("timedelta64[D]")).date
+    return _plan(tasks, names, total_float, new_dates, before, after, after <= TOLERANCE)
+
+
+def _next_cell(state: _State, skipped: set[tuple[int, int]]) -> tuple[int, int] | None:
+    """The earliest over-allocated (resource row, week) not yet given up on; the largest excess first."""
+    over = state.excess(state.load, slice(None))
+    r_idx, w_idx = np.nonzero(over)
+    if r_idx.size == 0:
+        return None
+    order = np.lexsort((-over[r_idx, w_idx], w_idx))
+    for k in order:
+        cell = (int(r_idx[k]), int(w_idx[k]))
+        if cell not in skipped:
+            return cell
+    return None
+
+
+def _apply_best_move(state: _State, links: dict[int, list[tuple[int, str, float]]], flt: np.ndarray,
+                     free: np.ndarray, cell: tuple[int, int], phase: int, max_shift_days: int) -> bool:
+    r, w = cell
+    rows = np.nonzero(state.d_res == r)[0]
+    week_start, week_end = state.week0[w], state.week0[w] + 7
+    tasks = {int(state.d_task[i]) for i in rows
+             if state.start[state.d_task[i]] < week_end and state.end[state.d_task[i]] > week_start}
+    finish = int(state.end[state.dated].max())
+    target_before = float(state.excess(state.load[r], r).sum())
+    best: tuple | None = None
+    for t in sorted(tasks):
+        if not free[t] or (phase == 1 and flt[t] <= 0):
+            continue
+        clear = int(week_end - state.start[t])
+        for k in range(EXTRA_WEEKS + 1):
+            shift = clear + 7 * k
+            limit = flt[t] if phase == 1 else max_shift_days
+            if shift <= 0 or shift > limit + 1e-9:
+                break
+            new_start = _propagate(state, links, t, shift)
+            total_shift = {v: s - state.start0[v] for v, s in new_start.items()}
+            beyond = [v for v, s in total_shift.items() if s > flt[v] + 1e-9]
+            if phase == 1 and beyond:
+                break
+            new_finish = max(finish, max(s + int(state.end[v] - state.start[v]) for v, s in new_start.items()))
+            if phase == 1 and new_finish > finish:
+                break
+            evaluated = _evaluate(state, new_start)
+            if evaluated is None:
+                continue
+            affected, load, _ = evaluated
+            new_excess = state.excess(load, affected)
+            old_excess = state.excess(state.load[affected], affected)
+            if (new_excess.max(axis=1) > state.peak0[affected] + TOLERANCE).any():
+                continue
+            if (new_excess.sum(axis=1) > old_excess.sum(axis=1) + TOLERANCE).any():
+                continue
+            where = np.nonzero(affected == r)[0]
+            target_after = float(new_excess[where[0]].sum()) if where.size else target_before
+            if target_after >= target_before - TOLERANCE:
+                continue
+            newly_critical = sum(1 for v in beyond if state.start[v] == state.start0[v])
+            score = (newly_critical, new_finish - finish, target_after, shift, t)
+            if best is None or score < best[0]:
+                best = (score, new_start, affected, load)
+    if best is None:
+        return False
+    _, new_start, affected, load = best
+    for v, s in new_start.items():
+        duration = state.end[v] - state.start[v]
+        state.start[v], state.end[v] = s, s + duration
+    state.load[affected] = load
+    return True
+
+
+def _plan(tasks: pd.DataFrame, names: pd.Series, total_float: pd.Series, new_dates: pd.DataFrame,
+          before: float, after: float, resolved: bool) -> LevellingPlan:
+    old_start, old_end = pd.to_datetime(tasks["start_date"]), pd.to_datetime(tasks["end_date"])
+    new_start, new_end = pd.to_datetime(new_dates["start_date"]), pd.to_datetime(new_dates["end_date"])
+    shift = (new_start - old_start).dt.days
+    moved = shift.fillna(0) != 0
+    flt = total_float.reindex(tasks.index).fillna(0.0)
+    moves = pd.DataFrame({
+        "name": names, "old_start": old_start.dt.date, "old_end": old_end.dt.date, "new_start": new_start.dt.date,
+        "new_end": new_end.dt.date, "shift_days": shift, "total_float_days": flt,
+        "critical": flt <= 0, "within_float": shift <= flt + 1e-9,
+    }, index=tasks.index)[moved][MOVE_COLUMNS]
+    moves["shift_days"] = moves["shift_days"].astype(int)
+    finish_before = old_end.max() if old_end.notna().any() else None
+    finish_after = new_end.max() if new_end.notna().any() else None
+    critical = int((moves["critical"] | ~moves["within_float"]).sum())
+    return LevellingPlan(moves, new_dates, finish_before, finish_after, critical, before, after, resolved)
