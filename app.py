@@ -9,6 +9,7 @@ import streamlit as st
 PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("Plan", "pages/overview.py", "Overview", ":material/dashboard:"),
     ("Plan", "pages/projects.py", "Projects", ":material/checklist:"),
+    ("Plan", "pages/risks.py", "Risks", ":material/warning:"),
 )
 
 

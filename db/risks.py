@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from db import repo
 from db.catalogues import risk_catalogue
-from db.models import RISK_KINDS, Risk, RiskTaskLink
+from db.models import Risk, RiskTaskLink
 from db.validation import FieldError, ValidationError, check_references
 
 # Responses that make sense for each kind (PMBOK Guide 6th ed., §11.5.2.4–5): a threat is avoided,
@@ -137,5 +137,13 @@ def set_linked_tasks(*, session: Session, risk_id: int, task_ids: Iterable[int])
     return len(added), len(removed)
 
 
-__all__ = ["RESPONSES_BY_KIND", "RISK_KINDS", "add_from_catalogue", "catalogue_values", "check_response_pairing",
-           "link_task", "linked_task_ids", "missing_from_catalogue", "set_linked_tasks", "unlink_task"]
+def save_risk_detail(
+    *, session: Session, risk_id: int, values: dict[str, Any], task_ids: Iterable[int], expected_version: int
+) -> tuple[int, int]:
+    """Update a risk's fields and set its linked tasks in one go; returns (links added, links removed).
+
+    ``expected_version`` refuses the save if someone changed the risk since the form was drawn.
+    """
+    repo.update(session=session, model=Risk, row_id=risk_id, values=values, expected_version=expected_version)
+    return set_linked_tasks(session=session, risk_id=risk_id, task_ids=task_ids)
+

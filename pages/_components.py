@@ -17,6 +17,7 @@ import db.history  # noqa: F401 - registers the change-history listener
 from db import migrate, repo
 from db.engine import database_url, make_engine, make_session_factory
 from db.models import Workspace
+from db.row_history import row_changes
 from db.transaction import StorageError, transaction
 from db.validation import StaleEditError, ValidationError
 
@@ -208,3 +209,14 @@ def usd(value: float) -> str:
     if value >= 1e4:
         return f"{sign}${value / 1e3:,.1f}k"
     return f"{sign}${value:,.0f}"
+
+
+def row_history(table_name: str, row_id: int, workspace_id: int) -> None:
+    """One row's change history, field by field (who, when, before → after), for any tracked table."""
+    with read() as session:
+        changes = row_changes(session=session, workspace_id=workspace_id, table_name=table_name, row_id=row_id)
+    if changes.empty:
+        st.caption("No recorded changes.")
+        return
+    st.dataframe(changes, hide_index=True, width="stretch",
+                 column_config={"when (UTC)": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm")})

@@ -1,0 +1,157 @@
+"""Read model of the Risks page: the filtered register with scores, its grid, heat map, top-N, overdue, trend,
+links to tasks, the catalogue still on offer and the deleted risks.
+
+:func:`risks_view` is the page's one domain call; :func:`save_register` applies the grid's changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from analytics.risk import score_risks
+from analytics.risk_register import HeatMap, heat_map, overdue, risk_trend, statement, top_by_emv
+from db import repo
+from db.editing import EditorSpec, EditorTable, Lookup, SaveResult, apply_changes, editor_table
+from db.models import ChangeLog, Person, Project, Risk, RiskTaskLink, Task, Workspace
+from db.risks import missing_from_catalogue
+from db.views import frame
+
+# The register grid: the fields a founder re-estimates every week. Long text (cause, event, effect,
+# mitigation, trigger) is edited in the detail form, where it has room.
+RISKS = EditorSpec(
+    Risk, "workspace_id",
+    ("title", "kind", "category", "owner", "probability_pct", "impact", "impact_usd", "schedule_impact_days",
+     "response", "status", "review_date", "private"),
+    {"owner": Lookup("owner_id", Person)},
+)
+# Read-only columns the grid shows next to the editable ones; never written back.
+COMPUTED = ("score", "emv_usd", "linked_tasks")
+TOP_N = 10
+TREND_WEEKS = 26
+
+
+@dataclass(frozen=True)
+class RiskFilters:
+    """Which risks to show; an empty tuple means no filter on that field."""
+
+    categories: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()  # owner names as the grid shows them; "(none)" for unowned risks
+
+    def mask(self, register: pd.DataFrame) -> pd.Series:
+        keep = pd.Series(True, index=register.index)
+        for column, chosen in (("category", self.categories), ("status", self.statuses), ("kind", self.kinds),
+                               ("owner", self.owners)):
+            if chosen:
+                keep &= register[column].fillna("(none)").isin(chosen)
+        return keep
+
+
+@dataclass(frozen=True)
+class RisksView:
+    workspace: str
+    illustrative: bool
+    total: int  # live risks in the workspace, before filters
+    register: pd.DataFrame  # filtered and scored, indexed by risk id: statement, level, score, emv_usd, links…
+    grid: EditorTable  # the same rows for st.data_editor, positions matching ``register``
+    heat: HeatMap  # open (not closed) risks of the filtered register
+    top: pd.DataFrame  # top risks by |EMV| (open, filtered)
+    overdue: pd.DataFrame  # reviews due before today, not closed (filtered)
+    trend: pd.DataFrame  # whole register per week from the history: open_risks, total_emv_usd, mean_score
+    owners: list[str]  # filter choices
+    catalogue: list[dict[str, Any]]  # catalogue entries not yet in the workspace
+    tasks: dict[int, str]  # task id → "project › task", for the link editor
+    links: dict[int, list[int]]  # risk id → linked task ids
+    deleted: pd.DataFrame  # deleted risks, newest first: title, deleted_at
+
+
+def _links(session: Session, workspace_id: int) -> dict[int, list[int]]:
+    stmt = (select(RiskTaskLink.risk_id, RiskTaskLink.task_id).join(Task, Task.id == RiskTaskLink.task_id)
+            .where(RiskTaskLink.workspace_id == workspace_id, RiskTaskLink.deleted_at.is_(None),
+                   Task.deleted_at.is_(None)).order_by(RiskTaskLink.id))
+    out: dict[int, list[int]] = {}
+    for risk_id, task_id in session.execute(stmt):
+        out.setdefault(risk_id, []).append(task_id)
+    return out
+
+
+def _task_names(session: Session, workspace_id: int) -> dict[int, str]:
+    stmt = (select(Task.id, Project.name, Task.name).join(Project, Project.id == Task.project_id)
+            .where(Task.workspace_id == workspace_id, Task.deleted_at.is_(None), Project.deleted_at.is_(None))
+            .order_by(Project.sort_order, Project.id, Task.id))
+    return {task_id: f"{project} › {task}" for task_id, project, task in session.execute(stmt)}
+
+
+def risk_log(*, session: Session, workspace_id: int) -> pd.DataFrame:
+    """The risk table's change log of a workspace, oldest first: at, row_id, action, after."""
+    stmt = (select(ChangeLog.at, ChangeLog.row_id, ChangeLog.action, ChangeLog.after)
+            .where(ChangeLog.workspace_id == workspace_id, ChangeLog.table_name == Risk.__tablename__)
+            .order_by(ChangeLog.id))
+    return pd.DataFrame(session.execute(stmt).all(), columns=["at", "row_id", "action", "after"])
+
+
+def risks_view(
+    *,
+    session: Session,
+    workspace_id: int,
+    filters: RiskFilters = RiskFilters(),  # frozen, so one shared default is safe
+    today: date | None = None,
+) -> RisksView:
+    """Everything the Risks page draws, for ``workspace_id`` with ``filters``."""
+    today = today or date.today()
+    ws = repo.get(session=session, model=Workspace, row_id=workspace_id)
+    grid = editor_table(session=session, spec=RISKS, scope_id=workspace_id)
+    extra = frame(session=session, model=Risk, workspace_id=workspace_id,
+                  columns=["code", "cause", "event", "effect", "mitigation", "trigger", "sources"])
+    links = _links(session, workspace_id)
+    tasks = _task_names(session, workspace_id)
+    register = grid.rows.copy()
+    register.index = pd.Index(grid.ids, name="id")
+    register = register.join(extra)
+    scored = score_risks(register) if not register.empty else register.assign(level=[], score=[], emv_usd=[])
+    scored["statement"] = [statement(c, v, f) for c, v, f in zip(scored["cause"], scored["event"],
+                                                                  scored["effect"], strict=True)]
+    scored["linked_tasks"] = [len(links.get(i, [])) for i in scored.index]
+    keep = filters.mask(scored)
+    shown = scored[keep]
+    positions = [i for i, k in enumerate(keep) if k]
+    filtered_grid = EditorTable(
+        grid.rows.iloc[positions].reset_index(drop=True).assign(
+            score=shown["score"].to_numpy(), emv_usd=shown["emv_usd"].to_numpy(),
+            linked_tasks=shown["linked_tasks"].to_numpy()),
+        [grid.ids[i] for i in positions], [grid.versions[i] for i in positions], grid.options)
+    live = shown[shown["status"] != "closed"]
+    deleted = [r for r in repo.list_rows(session=session, model=Risk, workspace_id=workspace_id,
+                                         include_deleted=True) if r.deleted_at is not None]
+    deleted.sort(key=lambda r: r.deleted_at, reverse=True)
+    return RisksView(
+        workspace=ws.name, illustrative=ws.illustrative, total=len(scored), register=shown, grid=filtered_grid,
+        heat=heat_map(live), top=top_by_emv(live, TOP_N), overdue=overdue(shown, today),
+        trend=risk_trend(risk_log(session=session, workspace_id=workspace_id), today, weeks=TREND_WEEKS),
+        owners=["(none)", *grid.options["owner"]], catalogue=missing_from_catalogue(session=session,
+                                                                                    workspace_id=workspace_id),
+        tasks=tasks, links=links,
+        deleted=pd.DataFrame([{"id": r.id, "title": r.title, "deleted_at": r.deleted_at} for r in deleted],
+                             columns=["id", "title", "deleted_at"]),
+    )
+
+
+def save_register(*, session: Session, workspace_id: int, grid: EditorTable, changes: dict[str, Any]) -> SaveResult:
+    """Apply the register grid's change set (all-or-nothing); the read-only computed columns are ignored."""
+    def strip(raw: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in raw.items() if k not in COMPUTED}
+
+    cleaned = {
+        "edited_rows": {k: strip(v) for k, v in changes.get("edited_rows", {}).items() if strip(v)},
+        "added_rows": [strip(r) for r in changes.get("added_rows", [])],
+        "deleted_rows": list(changes.get("deleted_rows", [])),
+    }
+    return apply_changes(session=session, spec=RISKS, scope_id=workspace_id, ids=grid.ids, versions=grid.versions,
+                         changes=cleaned)

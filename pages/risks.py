@@ -1,0 +1,228 @@
+"""Risks: the register (grid and detail), 5×5 heat map, top risks by EMV, overdue reviews, trend, links to
+tasks, the documents' catalogue, and each risk's history with restore of deleted risks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from db import repo
+from db.editing import pending_changes
+from db.models import RISK_CATEGORIES, RISK_KINDS, RISK_RESPONSES, RISK_STATUSES, Risk
+from db.risks import RESPONSES_BY_KIND, add_from_catalogue, save_risk_detail
+from db.views_risks import RiskFilters, risks_view, save_register
+from pages._components import illustrative_banner, plain, read, require_workspace, row_history, run_action, usd
+
+workspace_id = require_workspace()
+# Score bands of the 25-point grid (as on the Overview): 1–4 low, 5–9 medium, 10–14 high, 15–25 critical.
+BAND_EDGES = (0, 4, 9, 14, 25)
+BAND_COLOURS = ("#CBD5E1", "#FDE68A", "#FDBA74", "#F87171")
+GRID = {
+    "title": st.column_config.TextColumn("Risk", required=True, max_chars=200, width="large"),
+    "kind": st.column_config.SelectboxColumn("Kind", options=RISK_KINDS, default="threat"),
+    "category": st.column_config.SelectboxColumn("Category", options=RISK_CATEGORIES, required=True),
+    "probability_pct": st.column_config.NumberColumn("Probability %", min_value=0, max_value=100, default=10),
+    "impact": st.column_config.NumberColumn("Impact 1–5", min_value=1, max_value=5, step=1, default=3),
+    "impact_usd": st.column_config.NumberColumn("Impact $", min_value=0, format="dollar", default=0),
+    "schedule_impact_days": st.column_config.NumberColumn(
+        "Delay (days)", min_value=0, default=0, help="Working days the event adds to each linked task."),
+    "response": st.column_config.SelectboxColumn(
+        "Response", options=RISK_RESPONSES, default="mitigate",
+        help="Threats: " + ", ".join(RESPONSES_BY_KIND["threat"]) + ". Opportunities: "
+             + ", ".join(RESPONSES_BY_KIND["opportunity"]) + "."),
+    "status": st.column_config.SelectboxColumn("Status", options=RISK_STATUSES, default="open"),
+    "review_date": st.column_config.DateColumn("Review by"),
+    "private": st.column_config.CheckboxColumn("Private", default=False, help="Kept out of the pitch."),
+    "score": st.column_config.NumberColumn("Score", disabled=True, help="Probability level (1–5) × impact (1–5)."),
+    "emv_usd": st.column_config.NumberColumn("EMV", format="dollar", disabled=True,
+                                             help="Probability × $ impact; threats negative, opportunities positive."),
+    "linked_tasks": st.column_config.NumberColumn("Tasks", disabled=True, help="Linked tasks it would delay."),
+}
+
+st.title("Risks")
+filters_row = st.columns(4)
+filters = RiskFilters(
+    categories=tuple(filters_row[0].multiselect("Category", RISK_CATEGORIES, key="risk_filter_category")),
+    statuses=tuple(filters_row[1].multiselect("Status", RISK_STATUSES, key="risk_filter_status")),
+    kinds=tuple(filters_row[2].multiselect("Kind", RISK_KINDS, key="risk_filter_kind")),
+    owners=tuple(st.session_state.get("risk_filter_owner", ())),
+)
+with read() as session:
+    view = risks_view(session=session, workspace_id=workspace_id, filters=filters)
+filters_row[3].multiselect("Owner", view.owners, key="risk_filter_owner")
+illustrative_banner(view.illustrative)
+
+
+def _add_from_catalogue(codes: list[str] | None) -> None:
+    if run_action(lambda s: add_from_catalogue(session=s, workspace_id=workspace_id, codes=codes),
+                  lambda added: f"Added {len(added)} risks from the documents' catalogue"):
+        st.rerun()
+
+
+def _catalogue_picker(key: str) -> None:
+    """Offer the catalogue entries the workspace does not hold yet: all at once, or chosen ones."""
+    titles = {item["code"]: f"{item['title']} ({item['category']})" for item in view.catalogue}
+    if not titles:
+        st.caption("Every risk of the documents' catalogue is in this register.")
+        return
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    chosen = left.multiselect("Catalogue risks", list(titles), format_func=titles.get, key=f"{key}_codes")
+    if right.button(f"Add {len(chosen)} chosen" if chosen else f"Add all {len(titles)}", key=f"{key}_add",
+                    icon=":material/playlist_add:", type="primary"):
+        _add_from_catalogue(chosen or None)
+    st.caption("The documents name each risk and its mitigations (with line citations in *sources*) but give no "
+               "probabilities or dollar figures: the ones added here are **illustrative starting values** — "
+               "re-estimate them for your startup.")
+
+
+if view.total == 0:
+    with st.container(border=True):
+        st.subheader("Start from the documents' catalogue")
+        st.markdown(f"This workspace has no risks yet. The source documents list **{len(view.catalogue)} risks** "
+                    "an AI-model startup faces, each with its mitigations: add them all and edit from there.")
+        _catalogue_picker("start")
+
+live = view.register[view.register["status"] != "closed"]
+cards = st.columns(4)
+cards[0].metric("Open risks", len(live), border=True, help=f"{view.total} risks in the register before filters.")
+cards[1].metric("Net EMV (open)", usd(float(live["emv_usd"].sum())), border=True,
+                help="Σ probability × $ impact: threats count negative, opportunities positive.")
+cards[2].metric("Critical (score ≥ 15)", int((live["score"] >= 15).sum()), border=True)
+cards[3].metric("Overdue for review", len(view.overdue), border=True)
+
+register_tab, charts_tab, detail_tab, catalogue_tab, history_tab = st.tabs(
+    ["Register", "Heat map and top risks", "Detail and linked tasks", "Catalogue", "History and restore"])
+
+with register_tab:
+    st.caption("Edit cells, add rows at the bottom, select rows and press Delete; then **Save**. A save is "
+               "all-or-nothing. Cause → event → effect, mitigation and linked tasks are edited under *Detail*.")
+    nonce = st.session_state.setdefault("risks_nonce", 0)
+    editor_key = f"risks_grid_{nonce}"
+    config = {**GRID, "owner": st.column_config.SelectboxColumn("Owner", options=view.grid.options["owner"])}
+    st.data_editor(view.grid.rows, key=editor_key, num_rows="dynamic", hide_index=True, width="stretch",
+                   column_config=config)
+
+    def _save() -> None:
+        changes = st.session_state.get(editor_key, {})
+        if run_action(lambda s: save_register(session=s, workspace_id=workspace_id, grid=view.grid, changes=changes),
+                      lambda r: f"Saved risks: {r.describe()}" if r.total else "Nothing to save: edit cells",
+                      in_callback=True):
+            st.session_state["risks_nonce"] = nonce + 1
+
+    pending = pending_changes(st.session_state.get(editor_key, {}))
+    left, right = st.columns([1, 4], vertical_alignment="center")
+    left.button("Save risks", on_click=_save, key="risks_save", icon=":material/save:")
+    if pending.total:
+        right.warning(f"Unsaved: {pending.describe()}. Press Save to keep them.", icon=":material/edit_note:")
+    if not view.register.empty:
+        statements = view.register[["title", "statement", "private"]].assign(
+            title=lambda d: np.where(d["private"], "🔒 " + d["title"], d["title"]))
+        st.dataframe(statements[["title", "statement"]], hide_index=True, width="stretch",
+                     column_config={"title": st.column_config.TextColumn("Risk", width="medium"),
+                                    "statement": st.column_config.TextColumn("Cause → event → effect")})
+        st.caption("🔒 private: kept out of the pitch view and its exports.")
+
+
+def _heat_figure() -> go.Figure:
+    counts, members = view.heat.counts, view.heat.members
+    score = np.outer(counts.index.to_numpy(), counts.columns.to_numpy())
+    band = np.searchsorted(BAND_EDGES[1:], score, side="left")  # 0 low … 3 critical
+    hover = [["<br>".join(cell) or "none" for cell in row] for row in members.to_numpy()]
+    # Four flat colour steps, one per band (z is the band 0–3, so each takes a quarter of the scale).
+    steps = [[(i + edge) / 4, colour] for i, colour in enumerate(BAND_COLOURS) for edge in (0, 1)]
+    figure = go.Figure(go.Heatmap(
+        z=band, x=[f"impact {i}" for i in counts.columns], y=[f"probability {p}" for p in counts.index],
+        text=counts.to_numpy(), texttemplate="%{text}", customdata=hover, zmin=-0.5, zmax=3.5, showscale=False,
+        colorscale=steps, xgap=3, ygap=3,
+        hovertemplate="%{y} × %{x}: %{text} risk(s)<br>%{customdata}<extra></extra>"))
+    figure.update_layout(height=380, margin={"l": 10, "r": 10, "t": 10, "b": 10}, font={"size": 14})
+    return figure
+
+
+with charts_tab:
+    left, right = st.columns([1, 1])
+    with left:
+        st.subheader("Heat map", help="Open risks of the filtered register by probability level (PMBOK 6th ed. "
+                                      "example scale: ≤10 %, ≤30 %, ≤50 %, ≤70 %, >70 %) and impact. Colours: "
+                                      "score 1–4 low, 5–9 medium, 10–14 high, 15–25 critical.")
+        st.plotly_chart(_heat_figure(), width="stretch", key="risk_heat_map")
+    with right:
+        st.subheader(f"Top {len(view.top)} by expected monetary value")
+        st.dataframe(view.top[["title", "score", "emv_usd", "direction"]], hide_index=True, width="stretch",
+                     column_config={"title": "Risk", "score": "Score", "direction": "",
+                                    "emv_usd": st.column_config.NumberColumn("EMV", format="dollar")})
+    st.subheader("Overdue for review")
+    if view.overdue.empty:
+        st.caption("No open risk is past its review date.")
+    else:
+        st.dataframe(view.overdue[["title", "review_date", "days_overdue", "owner", "status"]], hide_index=True,
+                     width="stretch", column_config={"title": "Risk", "review_date": "Review by",
+                                                     "days_overdue": "Days overdue", "owner": "Owner",
+                                                     "status": "Status"})
+    st.subheader("Trend", help="Rebuilt week by week from the change history of the whole register (filters do "
+                               "not apply): the state at the end of each week.")
+    trend = view.trend
+    if len(trend) < 2:
+        st.caption("The trend needs two weeks of history; it grows as the register is edited.")
+    if not trend.empty:
+        figure = go.Figure()
+        figure.add_bar(x=trend.index, y=trend["open_risks"], name="Open risks", marker_color="#94A3B8")
+        figure.add_scatter(x=trend.index, y=trend["total_emv_usd"], name="Net EMV", yaxis="y2", mode="lines+markers",
+                           line={"color": "#DC2626"}, hovertemplate="%{y:$,.0f}")
+        figure.add_scatter(x=trend.index, y=trend["mean_score"], name="Mean score", mode="lines+markers",
+                           line={"color": "#2563EB", "dash": "dot"})
+        figure.update_layout(height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10}, hovermode="x unified",
+                             legend={"orientation": "h", "y": -0.2}, yaxis={"title": "risks / score"},
+                             yaxis2={"title": "net EMV, USD", "overlaying": "y", "side": "right",
+                                     "showgrid": False, "tickformat": "$.2s"})
+        st.plotly_chart(figure, width="stretch", key="risk_trend")
+
+with detail_tab:
+    if view.register.empty:
+        st.caption("No risks to show: add some in the register or from the catalogue, or clear the filters.")
+    else:
+        titles = view.register["title"].to_dict()
+        risk_id = st.selectbox("Risk", list(titles), format_func=lambda i: titles[i], key="risk_pick")
+        row = view.register.loc[risk_id]
+        st.markdown(f"**Cause** {plain(row['cause'] or '…')}  \n**Event** {plain(row['event'] or '…')}  \n"
+                    f"**Effect** {plain(row['effect'] or '…')}")
+        if row["sources"]:
+            st.caption(f"Sources in the documents: {plain(row['sources'])}")
+        with st.form(f"risk_detail_{risk_id}"):
+            values = {field: st.text_area(label, value=row[field] or "", key=f"risk_{field}_{risk_id}")
+                      for field, label in (("cause", "Cause"), ("event", "Event"), ("effect", "Effect"),
+                                           ("mitigation", "Mitigation"), ("trigger", "Trigger"))}
+            linked = st.multiselect("Linked tasks (the risk would delay them)", list(view.tasks),
+                                    default=[t for t in view.links.get(risk_id, []) if t in view.tasks],
+                                    format_func=view.tasks.get, key=f"risk_links_{risk_id}")
+            version = view.grid.versions[view.grid.ids.index(risk_id)]
+            if st.form_submit_button("Save risk", icon=":material/save:") and run_action(
+                    lambda s: save_risk_detail(session=s, risk_id=risk_id, values=values, task_ids=linked,
+                                               expected_version=version),
+                    lambda r: f"Saved the risk ({r[0]} links added, {r[1]} removed)"):
+                st.rerun()
+        st.markdown("**History of this risk**")
+        row_history("risk", risk_id, workspace_id)
+
+with catalogue_tab:
+    st.caption(f"The documents' catalogue of AI-startup risks: {len(view.catalogue)} not yet in this register.")
+    _catalogue_picker("catalogue")
+
+with history_tab:
+    st.subheader("Deleted risks")
+    if view.deleted.empty:
+        st.caption("Nothing deleted. Deleted risks appear here and can be restored with their task links.")
+    for item in view.deleted.itertuples():
+        left, right = st.columns([5, 1])
+        left.markdown(f"**{plain(item.title)}** — deleted {pd.Timestamp(item.deleted_at):%Y-%m-%d %H:%M} UTC")
+        if right.button("Restore", key=f"restore_risk_{item.id}", icon=":material/undo:") and run_action(
+                lambda s, i=item.id: repo.restore(session=s, model=Risk, row_id=i),
+                f"Restored risk {item.title!r}"):
+            st.rerun()
+        with st.expander(f"History of {item.title}"):
+            row_history("risk", int(item.id), workspace_id)
+
+st.caption("Risk-adjusted schedule and budget (P80 dates and cost with risk events) appear here once the Roadmap's "
+           "schedule Monte Carlo is available.")

@@ -1,0 +1,109 @@
+"""The Risks page in AppTest: start from the catalogue, edit a risk and its links, filter, restore, history."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from db import repo
+from db.catalogues import risk_catalogue
+from db.models import Risk, RiskTaskLink, Task
+from db.risks import linked_task_ids
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.usefixtures("navigation_only")
+
+
+def _open(workspace_id: int) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["workspace_id"] = workspace_id
+    at.run()
+    at.switch_page("pages/risks.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _risks(app_db, which: str) -> list[Risk]:
+    with app_db["factory"]() as s:
+        return repo.list_rows(session=s, model=Risk, workspace_id=app_db[which])
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_an_empty_workspace_is_offered_the_whole_catalogue_and_adds_it(app_db):
+    at = _open(app_db["empty"])
+    assert at.subheader[0].value == "Start from the documents' catalogue"
+    button = at.button(key="start_add")
+    assert button.label == f"Add all {len(risk_catalogue())}"
+    button.click().run()
+    assert not at.exception and not at.error
+    assert sorted(r.code for r in _risks(app_db, "empty")) == sorted(i["code"] for i in risk_catalogue())
+    assert _metric(at, "Open risks") == str(len(risk_catalogue()))
+    assert "Start from the documents' catalogue" not in [s.value for s in at.subheader]
+
+
+def test_chosen_catalogue_risks_are_added_and_no_longer_offered(app_db):
+    at = _open(app_db["empty"])
+    at.multiselect(key="start_codes").set_value(["funding", "regulation"]).run()
+    at.button(key="start_add").click().run()
+    assert sorted(r.code for r in _risks(app_db, "empty")) == ["funding", "regulation"]
+    offered = at.multiselect(key="catalogue_codes").options
+    assert len(offered) == len(risk_catalogue()) - 2
+    assert not any("Funding shortfall" in o for o in offered)
+
+
+def test_the_detail_form_saves_the_statement_mitigation_and_linked_tasks(app_db):
+    risk = next(r for r in _risks(app_db, "demo") if r.code == "compute-cost")
+    with app_db["factory"]() as s:
+        task = next(t for t in repo.list_rows(session=s, model=Task, workspace_id=app_db["demo"])
+                    if t.kind == "task" and not linked_task_ids(session=s, risk_id=risk.id))
+    at = _open(app_db["demo"])
+    at.selectbox(key="risk_pick").set_value(risk.id).run()
+    at.text_area(key=f"risk_trigger_{risk.id}").input("GPU quote above $3/hour")
+    links = at.multiselect(key=f"risk_links_{risk.id}")
+    links.set_value([*links.value, task.id])
+    at.button(key=f"FormSubmitter:risk_detail_{risk.id}-Save risk").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with app_db["factory"]() as s:
+        assert repo.get(session=s, model=Risk, row_id=risk.id).trigger == "GPU quote above $3/hour"
+        assert task.id in linked_task_ids(session=s, risk_id=risk.id)
+    history = at.dataframe[-1].value
+    assert {"trigger", "update"} <= set(history["field"]) | set(history["action"])
+
+
+def test_filters_narrow_the_register_and_the_heat_map(app_db):
+    at = _open(app_db["demo"])
+    legal = [r for r in _risks(app_db, "demo") if r.category == "legal"]
+    at.multiselect(key="risk_filter_category").set_value(["legal"]).run()
+    assert not at.exception
+    assert _metric(at, "Open risks") == str(len(legal))
+    at.multiselect(key="risk_filter_kind").set_value(["opportunity"]).run()
+    assert _metric(at, "Open risks") == "0"
+    assert any("clear the filters" in c.value for c in at.caption)
+
+
+def test_a_deleted_risk_is_restored_with_its_task_links(app_db):
+    risk = next(r for r in _risks(app_db, "demo") if r.code == "funding")
+    with app_db["factory"].begin() as s:
+        task_id = repo.list_rows(session=s, model=Task, workspace_id=app_db["demo"])[0].id
+        repo.create(session=s, model=RiskTaskLink, values={"risk_id": risk.id, "task_id": task_id})
+        repo.soft_delete(session=s, model=Risk, row_id=risk.id)
+    at = _open(app_db["demo"])
+    at.button(key=f"restore_risk_{risk.id}").click().run()
+    assert not at.exception
+    with app_db["factory"]() as s:
+        assert repo.get(session=s, model=Risk, row_id=risk.id).deleted_at is None
+        assert task_id in linked_task_ids(session=s, risk_id=risk.id)
+
+
+def test_a_bad_detail_save_names_the_field_and_changes_nothing(app_db):
+    risk = next(r for r in _risks(app_db, "demo") if r.code == "regulation")
+    at = _open(app_db["demo"])
+    at.selectbox(key="risk_pick").set_value(risk.id).run()
+    at.text_area(key=f"risk_cause_{risk.id}").input("bad\x00text")
+    at.button(key=f"FormSubmitter:risk_detail_{risk.id}-Save risk").click().run()
+    assert "'cause'" in at.error[0].value.replace("\\", "")
+    with app_db["factory"]() as s:
+        assert repo.get(session=s, model=Risk, row_id=risk.id).cause == risk.cause
