@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from db import repo
 from db.catalogues import phase_template, risk_catalogue
+from db.demo_risks import link_demo_risks
 from db.models import (
     BudgetLine,
     ComputeResource,
@@ -135,6 +136,7 @@ def create_demo_workspace(*, session: Session, today: date | None = None, name: 
          close_date=today + timedelta(days=300), status="planned")
     _add_plan(session, ws.id, windows, people, today)
     _add_risks(session, ws.id, people, today)
+    link_demo_risks(session=session, workspace_id=ws.id)
     return ws
 
 

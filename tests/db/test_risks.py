@@ -168,3 +168,17 @@ def test_a_link_to_a_task_of_another_workspace_is_refused(factory, plan):
     with pytest.raises(ValidationError, match="another workspace"), factory.begin() as s:
         set_linked_tasks(session=s, risk_id=plan["risk"], task_ids=[foreign])
     assert table_counts(factory) == before
+
+
+def test_the_demo_links_risks_to_the_tasks_they_would_delay(factory):
+    from db.demo import create_demo_workspace
+    from db.demo_risks import DEMO_RISK_LINKS
+
+    with factory.begin() as s:
+        demo = create_demo_workspace(session=s).id
+    with factory() as s:
+        risks = {r.code: r for r in repo.list_rows(session=s, model=Risk, workspace_id=demo)}
+        names = {t.id: t.name for t in repo.list_rows(session=s, model=Task, workspace_id=demo)}
+        for code, (days, tasks) in DEMO_RISK_LINKS.items():
+            assert risks[code].schedule_impact_days == days
+            assert [names[t] for t in linked_task_ids(session=s, risk_id=risks[code].id)] == list(tasks)
