@@ -1,0 +1,176 @@
+"""``python -m analytics compute train|serve …`` — training and serving cost from the bundled catalogue.
+
+    python -m analytics compute train --params 7e9 --tokens 1e12 --gpu h100-sxm [--gpus 64] [--mfu 0.4] \
+        [--price 2.5] --json
+    python -m analytics compute serve --params 8e9 --gpu h100-sxm --tokens-per-day 1e9 --json
+
+Every figure is printed (JSON with ``--json``). A refusal (unknown GPU, a zero or negative size, MFU outside
+(0, 1], a GPU without a catalogue price and no ``--price``) is one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any
+
+from analytics.gpu_catalogue import CatalogueError, default_mfu, gpu, model_class, price_range
+from analytics.serving_cost import ServingInputs, estimate_serving
+from analytics.training_cost import EstimateError, TrainingInputs, estimate_training
+
+
+class _RefusalError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line and exit 2, like every refusal of the CLI
+        raise _RefusalError(message)
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m analytics compute", description="training and serving cost estimates")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    train = sub.add_parser("train", help="FLOPs, GPU-hours, wall-clock time, memory and cost low/base/high")
+    train.add_argument("--params", type=_number, required=True, help="total parameters, e.g. 7e9")
+    train.add_argument("--active-params", type=_number, help="mixture-of-experts: active parameters per token")
+    train.add_argument("--tokens", type=_number, required=True, help="training tokens, e.g. 1e12")
+    train.add_argument("--gpu", required=True, help="catalogue key, e.g. h100-sxm")
+    train.add_argument("--gpus", type=_number, default=8.0, help="GPUs in the cluster (default 8)")
+    train.add_argument("--mfu", type=_number, help="model FLOPs utilisation in (0, 1] (default: by GPU and size)")
+    train.add_argument("--price", type=_number, help="$/GPU-hour (default: catalogue median on-demand)")
+    train.add_argument("--json", action="store_true", help="print JSON")
+    serve = sub.add_parser("serve", help="tokens/s, $ per 1M input/output tokens and GPUs for a daily load")
+    serve.add_argument("--params", type=_number, required=True, help="total parameters, e.g. 8e9")
+    serve.add_argument("--active-params", type=_number, help="mixture-of-experts: active parameters per token")
+    serve.add_argument("--gpu", required=True, help="catalogue key, e.g. h100-sxm")
+    serve.add_argument("--tokens-per-day", type=_number, required=True, help="input + output tokens a day")
+    serve.add_argument("--gpus-per-replica", type=_number, default=1.0, help="tensor-parallel GPUs per replica")
+    serve.add_argument("--utilisation", type=_number, default=0.5, help="busy share of paid hours (default 0.5)")
+    serve.add_argument("--price", type=_number, help="$/GPU-hour (default: catalogue median on-demand)")
+    serve.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _count(name: str, value: float) -> int:
+    if value <= 0 or value != int(value):
+        raise EstimateError(f"'{name}' must be a positive whole number, got {value:g}")
+    return int(value)
+
+
+def _price(args: argparse.Namespace) -> tuple[float, float, float]:
+    if args.price is not None:
+        if args.price <= 0:
+            raise EstimateError(f"'price' must be a positive number, got {args.price:g}")
+        return args.price, args.price, args.price
+    found = price_range(args.gpu)
+    if found is None:
+        raise EstimateError(f"the catalogue has no price for {args.gpu!r}: pass --price ($/GPU-hour)")
+    return found.low, found.base, found.high
+
+
+def train(args: argparse.Namespace) -> dict[str, Any]:
+    """Every training figure as a JSON-ready dict (units in the key names)."""
+    chip = gpu(args.gpu)
+    if args.params <= 0:
+        raise EstimateError(f"'params' must be a positive number, got {args.params:g}")
+    n_gpus = _count("gpus", args.gpus)
+    low_price, base_price, high_price = _price(args)
+    default = default_mfu(chip.key, model_class(args.params))
+    mfu = args.mfu if args.mfu is not None else default.base
+    low, high = (mfu, mfu) if args.mfu is not None else (default.low, default.high)
+    inputs = TrainingInputs(params=args.params, active_params=args.active_params, tokens=args.tokens, n_gpus=n_gpus,
+                            mfu=mfu, mfu_low=low, mfu_high=high, price=base_price, price_low=low_price,
+                            price_high=high_price)
+    e = estimate_training(inputs, chip)
+    mem = {"weights": e.memory.weights_gb, "gradients": e.memory.grads_gb, "optimiser": e.memory.optimiser_gb}
+    return {
+        "gpu": chip.key, "gpus": n_gpus, "flops": e.flops, "flops_method": e.flops_method,
+        "mfu": {"low": low, "base": mfu, "high": high}, "price_usd_per_gpu_hour": {
+            "low": low_price, "base": base_price, "high": high_price},
+        "gpu_hours": e.gpu_hours, "billed_gpu_hours": e.billed_gpu_hours, "wall_clock_hours": e.wall_clock_hours,
+        "wall_clock_days": e.wall_clock_days,
+        "cost_usd": {"low": e.cost_low_usd, "base": e.cost_base_usd, "high": e.cost_high_usd},
+        "memory_gb_per_gpu": {**mem, "activations": e.memory.activations_gb, "overhead": e.memory.overhead_gb,
+                              "total": e.memory.total_gb},
+        "memory_gb_per_gpu_recompute": {**mem, "activations": e.memory_recompute.activations_gb,
+                                        "overhead": e.memory_recompute.overhead_gb,
+                                        "total": e.memory_recompute.total_gb},
+        "min_gpus": e.memory.min_gpus, "min_gpus_recompute": e.memory_recompute.min_gpus, "fits": e.fits,
+        "storage_gb": e.storage_gb, "storage_usd": e.storage_usd, "assumptions": e.assumptions,
+    }
+
+
+def serve(args: argparse.Namespace) -> dict[str, Any]:
+    """Every serving figure as a JSON-ready dict (units in the key names)."""
+    chip = gpu(args.gpu)
+    _, price, _ = _price(args)
+    inputs = ServingInputs(params=args.params, active_params=args.active_params, tokens_per_day=args.tokens_per_day,
+                           gpus_per_replica=_count("gpus-per-replica", args.gpus_per_replica),
+                           utilisation=args.utilisation, price=price)
+    e = estimate_serving(inputs, chip)
+    return {
+        "gpu": chip.key, "price_usd_per_gpu_hour": price, "weights_gb": e.weights_gb,
+        "kv_cache_bytes_per_token": e.kv_bytes_per_token, "batch": e.batch, "max_batch": e.max_batch,
+        "bound": e.bound, "decode_tokens_per_s": e.decode_tokens_per_s,
+        "prefill_tokens_per_s": e.prefill_tokens_per_s, "usd_per_m_input_tokens": e.usd_per_m_input,
+        "usd_per_m_output_tokens": e.usd_per_m_output, "usd_per_m_tokens_blended": e.usd_per_m_blended,
+        "replicas": e.replicas, "gpus": e.gpus, "fleet_utilisation": e.fleet_utilisation,
+        "monthly_usd": e.monthly_usd, "assumptions": e.assumptions,
+    }
+
+
+def _text(result: dict[str, Any], prefix: str = "") -> list[str]:
+    lines = []
+    for key, value in result.items():
+        if key == "assumptions":
+            continue
+        if isinstance(value, dict):
+            lines += _text(value, f"{prefix}{key}.")
+        else:
+            lines.append(f"{prefix}{key}: {value:,.4g}" if isinstance(value, float) else f"{prefix}{key}: {value}")
+    return lines
+
+
+def _attach_negatives(argv: list[str]) -> list[str]:
+    """``--params -7e9`` → ``--params=-7e9``: argparse would read ``-7e9`` as an option, not a value to refuse."""
+    out: list[str] = []
+    for arg in argv:
+        if out and out[-1].startswith("--") and "=" not in out[-1] and arg.startswith("-"):
+            try:
+                float(arg)
+            except ValueError:
+                pass
+            else:
+                out[-1] = f"{out[-1]}={arg}"
+                continue
+        out.append(arg)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``train`` or ``serve``; 0 on success, 2 with one line on stderr on any refusal."""
+    try:
+        args = _parser().parse_args(_attach_negatives(list(sys.argv[1:] if argv is None else argv)))
+        result = train(args) if args.command == "train" else serve(args)
+    except (_RefusalError, EstimateError, CatalogueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2) if args.json else "\n".join(_text(result)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

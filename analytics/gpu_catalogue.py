@@ -1,0 +1,184 @@
+"""The dated GPU, GPU-price and API-price catalogues, and a workspace's own rows merged over them.
+
+Tables live in ``analytics/data/*.csv``; every row keeps its ``source`` and ``as_of`` date so a page can
+show where each number comes from. Peaks are *dense* (no 2:4 sparsity), in TFLOP/s; memory in GB
+(1e9 bytes); bandwidth in TB/s (1e12 bytes/s); prices in USD per GPU-hour or per 1M tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+DATA = Path(__file__).resolve().parent / "data"
+PRECISIONS = ("bf16", "fp8", "fp32")
+PRICE_KINDS = ("on_demand", "reserved", "spot")
+GPU_KEY = re.compile(r"^[a-z0-9][a-z0-9.\-]{0,39}$")
+_GPU_NUMBERS = ("bf16_tflops", "fp8_tflops", "fp32_tflops", "memory_gb", "bandwidth_tbs")
+
+
+class CatalogueError(ValueError):
+    """A catalogue row or a lookup is wrong; the message names the GPU and the field."""
+
+
+@dataclass(frozen=True)
+class Gpu:
+    """One accelerator: dense peaks (TFLOP/s), memory (GB), bandwidth (TB/s), where the figures come from."""
+
+    key: str
+    name: str
+    bf16_tflops: float
+    fp8_tflops: float | None
+    fp32_tflops: float | None
+    memory_gb: float
+    bandwidth_tbs: float
+    source: str
+    as_of: str
+
+    def peak_flops(self, precision: str = "bf16") -> float:
+        """Dense peak in FLOP/s for ``precision``; refuses a precision the GPU lacks."""
+        if precision not in PRECISIONS:
+            raise CatalogueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+        tflops = getattr(self, f"{precision}_tflops")
+        if tflops is None or not tflops > 0:
+            raise CatalogueError(f"{self.key} has no {precision} peak in the catalogue")
+        return float(tflops) * 1e12
+
+
+@cache
+def _read(name: str) -> pd.DataFrame:
+    return pd.read_csv(DATA / name, dtype={"as_of": str})
+
+
+def gpu_table() -> pd.DataFrame:
+    """The bundled GPU catalogue, indexed by key (a copy: callers may change it)."""
+    return _read("gpus.csv").set_index("gpu").copy()
+
+
+def price_table() -> pd.DataFrame:
+    """Bundled $/GPU-hour rows: provider, gpu, kind, usd_per_gpu_hour, source, as_of."""
+    return _read("gpu_prices.csv").copy()
+
+
+def api_price_table() -> pd.DataFrame:
+    """Bundled public API prices in $ per 1M input / output / cached-input tokens, with source and date."""
+    return _read("api_prices.csv").copy()
+
+
+def validate_gpu_row(key: str, row: dict) -> list[str]:
+    """Problems with one catalogue row, each naming the field (empty when the row is usable)."""
+    problems = []
+    if not GPU_KEY.match(str(key)):
+        problems.append(f"GPU {key!r}: 'gpu' must be lower-case letters, digits, '.' or '-' (at most 40)")
+    for field in _GPU_NUMBERS:
+        value = row.get(field)
+        required = field in {"bf16_tflops", "memory_gb", "bandwidth_tbs"}
+        missing = value is None or (isinstance(value, float) and pd.isna(value))
+        if missing:
+            if required:
+                problems.append(f"GPU {key!r}: '{field}' is required")
+            continue
+        if not float(value) > 0:
+            problems.append(f"GPU {key!r}: '{field}' must be greater than 0, got {value!r}")
+    for field in ("source", "as_of"):
+        if not str(row.get(field) or "").strip():
+            problems.append(f"GPU {key!r}: '{field}' is required (every figure keeps its source and date)")
+    return problems
+
+
+def merged_gpus(overrides: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Catalogue with a workspace's rows on top: same key replaces the bundled row, a new key adds one.
+
+    ``overrides`` is indexed by key with the catalogue's columns (plus optional ``usd_per_gpu_hour``);
+    the result has an ``origin`` column: ``catalogue``, ``workspace`` (new) or ``override``.
+    """
+    base = gpu_table().assign(origin="catalogue")
+    if overrides is None or overrides.empty:
+        return base
+    own = overrides[[c for c in base.columns if c in overrides.columns]].copy()
+    own["origin"] = ["override" if k in base.index else "workspace" for k in own.index]
+    return pd.concat([base.drop(index=[k for k in own.index if k in base.index]), own])
+
+
+def gpu(key: str, table: pd.DataFrame | None = None) -> Gpu:
+    """The GPU ``key`` from ``table`` (default: the bundled catalogue); refuses an unknown name."""
+    table = gpu_table() if table is None else table
+    if key not in table.index:
+        raise CatalogueError(f"unknown GPU {key!r}; known: {', '.join(sorted(table.index))}")
+    row = table.loc[key]
+
+    def opt(field: str) -> float | None:
+        value = row.get(field)
+        return None if value is None or pd.isna(value) else float(value)
+
+    return Gpu(key=key, name=str(row["name"]), bf16_tflops=float(row["bf16_tflops"]), fp8_tflops=opt("fp8_tflops"),
+               fp32_tflops=opt("fp32_tflops"), memory_gb=float(row["memory_gb"]),
+               bandwidth_tbs=float(row["bandwidth_tbs"]), source=str(row["source"]), as_of=str(row["as_of"]))
+
+
+@dataclass(frozen=True)
+class PriceRange:
+    """$/GPU-hour low / base / high for one GPU and the rows they come from."""
+
+    low: float
+    base: float
+    high: float
+    source: str
+
+
+def price_range(key: str, prices: pd.DataFrame | None = None, kind: str = "on_demand") -> PriceRange | None:
+    """Cheapest, median and dearest catalogue price of ``kind`` for a GPU (None when the table has none)."""
+    prices = price_table() if prices is None else prices
+    rows = prices[(prices["gpu"] == key) & (prices["kind"] == kind)]
+    if rows.empty:
+        return None
+    usd = rows["usd_per_gpu_hour"].astype(float)
+    cited = "; ".join(f"{p} ${u:.2f} ({d})" for p, u, d in zip(rows["provider"], usd, rows["as_of"], strict=True))
+    return PriceRange(low=float(usd.min()), base=float(usd.median()), high=float(usd.max()), source=cited)
+
+
+@dataclass(frozen=True)
+class MfuDefault:
+    """A default model-FLOPs utilisation with its plausible range and its source."""
+
+    low: float
+    base: float
+    high: float
+    source: str
+
+
+# Keyed by (GPU family, model class). Transformers of >= 1B parameters at seq 2k unless noted.
+_MFU: dict[tuple[str, str], MfuDefault] = {
+    ("hopper", "llm"): MfuDefault(0.35, 0.40, 0.46, "llm-foundry benchmarking README, H100 BF16 1b-70b: 36-46% "
+                                  "(REFERENCE A3); torchtitan Llama 3.1 8B 33-39% (A4)"),
+    ("hopper", "small_llm"): MfuDefault(0.30, 0.35, 0.40, "llm-foundry H100 BF16 760m: 34.9-40.4% (REFERENCE A3)"),
+    ("ampere", "llm"): MfuDefault(0.45, 0.50, 0.60, "llm-foundry A100 80GB BF16 1b-70b: 46-64% (REFERENCE A3)"),
+    ("ampere", "small_llm"): MfuDefault(0.43, 0.50, 0.54, "llm-foundry A100 BF16 125m-350m: 42.6-54.1% (A3)"),
+    ("other", "llm"): MfuDefault(0.20, 0.30, 0.40, "Epoch default utilisation 30% for LLMs; LLM Explorer 0.3 (A4)"),
+    ("other", "small_llm"): MfuDefault(0.20, 0.30, 0.40, "Epoch default utilisation 30% for LLMs (REFERENCE A4)"),
+    ("any", "other"): MfuDefault(0.05, 0.10, 0.30, "no public figure for small CNN/GAN/VAE; REFERENCE A4 expects "
+                                 "single-digit to low-tens %: measure it with the modelhub"),
+}
+_FAMILY = {"h100-sxm": "hopper", "h100-pcie": "hopper", "h200": "hopper", "a100-80gb": "ampere",
+           "a100-40gb": "ampere"}
+MODEL_CLASSES = ("llm", "small_llm", "other")
+
+
+def model_class(params: float, transformer: bool = True) -> str:
+    """``small_llm`` under 1B parameters, ``llm`` from 1B; ``other`` for non-transformer models."""
+    if not transformer:
+        return "other"
+    return "small_llm" if params < 1e9 else "llm"
+
+
+def default_mfu(gpu_key: str, klass: str) -> MfuDefault:
+    """Default MFU range for a GPU and model class, with its source (REFERENCE A3/A4)."""
+    if klass not in MODEL_CLASSES:
+        raise CatalogueError(f"model class must be one of {', '.join(MODEL_CLASSES)}, got {klass!r}")
+    if klass == "other":
+        return _MFU[("any", "other")]
+    return _MFU[(_FAMILY.get(gpu_key, "other"), klass)]
