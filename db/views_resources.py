@@ -1,0 +1,227 @@
+"""Read model of the Resources page: workload, over-allocation, levelling preview, reservations, budget, burn.
+
+Loads a workspace's rows as DataFrames and hands them to the pure functions in ``analytics``; returns plain
+data, never widgets. :func:`burn_plan` is the month-by-month burn and runway the revenue engine and the
+pitch read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from analytics.allocation import Workload, over_allocations, week_starts, weekly_load
+from analytics.burn import Runway, cash_balance, month_starts, monthly_burn, runway
+from analytics.levelling import LevellingPlan, level
+from analytics.reservations import gpu_needs, reservation_cost_by_month, reservation_coverage, reservations_vs_budget
+from db import repo
+from db.models import (
+    Allocation,
+    BudgetLine,
+    ComputeResource,
+    FundingRound,
+    GpuReservation,
+    Person,
+    Task,
+    TaskDependency,
+    Workspace,
+)
+from db.views import frame
+
+BURN_MONTHS = 18
+# The heat map's window around today: a month of history, a year ahead.
+WEEKS_BEFORE, WEEKS_AFTER = 4, 52
+TASK_COLUMNS = ["name", "kind", "status", "start_date", "end_date"]
+ALLOCATION_COLUMNS = ["task_id", "person_id", "compute_resource_id", "hours_per_week", "gpu_count"]
+
+
+@dataclass(frozen=True)
+class BurnPlan:
+    """Monthly burn (people, compute, rd, marketing, operations, total) and the cash and runway it gives."""
+
+    burn: pd.DataFrame
+    cash: pd.Series  # cash left at each month's end
+    runway: Runway
+    cash_source: str  # where the starting cash comes from, in words
+
+
+def burn_plan(*, session: Session, workspace_id: int, today: date | None = None,
+              months: int = BURN_MONTHS) -> BurnPlan:
+    """Burn and runway month by month from the workspace's people, GPU pools and budget lines (USD).
+
+    Cash starts from the workspace's cash on hand or, when none is entered, the closed funding rounds.
+    """
+    today = today or date.today()
+    ws = repo.get(session=session, model=Workspace, row_id=workspace_id)
+    burn = monthly_burn(
+        frame(session=session, model=Person, workspace_id=workspace_id,
+              columns=["monthly_cost_usd", "start_date", "end_date"]),
+        frame(session=session, model=ComputeResource, workspace_id=workspace_id,
+              columns=["count", "hourly_rate_usd", "pricing", "utilisation", "start_date", "end_date"]),
+        frame(session=session, model=BudgetLine, workspace_id=workspace_id,
+              columns=["category", "month", "planned_usd"]),
+        month_starts(today, months),
+    )
+    if ws.cash_on_hand_usd is not None:
+        cash, source = ws.cash_on_hand_usd, f"cash on hand entered for {ws.cash_as_of or 'today'}"
+    else:
+        funding = frame(session=session, model=FundingRound, workspace_id=workspace_id,
+                        columns=["amount_usd", "status"])
+        cash = float(funding.loc[funding["status"] == "closed", "amount_usd"].sum())
+        source = "sum of closed funding rounds (no cash on hand entered; assumes none of it spent)"
+    return BurnPlan(burn, cash_balance(cash, burn["total"], today), runway(cash, burn["total"], today), source)
+
+
+def budget_by_month(budget: pd.DataFrame) -> pd.DataFrame:
+    """Planned vs actual per month and category (USD); variance = actual − planned where an actual exists."""
+    if budget.empty:
+        return pd.DataFrame(columns=["month", "category", "planned_usd", "actual_usd", "variance_usd"])
+    keyed = budget.assign(month=pd.to_datetime(budget["month"]).dt.to_period("M").dt.to_timestamp())
+    out = keyed.groupby(["month", "category"], as_index=False).agg(
+        planned_usd=("planned_usd", "sum"), actual_usd=("actual_usd", lambda s: s.sum(min_count=1)))
+    out["variance_usd"] = out["actual_usd"] - out["planned_usd"]
+    return out
+
+
+@dataclass(frozen=True)
+class PlanData:
+    """The rows the workload and levelling are computed from."""
+
+    tasks: pd.DataFrame
+    allocations: pd.DataFrame
+    people: pd.DataFrame
+    pools: pd.DataFrame
+
+
+def plan_data(*, session: Session, workspace_id: int) -> PlanData:
+    """Tasks, allocations (of live tasks and resources), people and GPU pools of a workspace."""
+    tasks = frame(session=session, model=Task, workspace_id=workspace_id, columns=[*TASK_COLUMNS, "version"])
+    allocations = frame(session=session, model=Allocation, workspace_id=workspace_id, columns=ALLOCATION_COLUMNS)
+    people = frame(session=session, model=Person, workspace_id=workspace_id,
+                   columns=["name", "role", "weekly_capacity_hours", "start_date", "end_date"])
+    pools = frame(session=session, model=ComputeResource, workspace_id=workspace_id,
+                  columns=["name", "gpu_type", "count", "start_date", "end_date"])
+    allocations = allocations[allocations["task_id"].isin(tasks.index)]
+    return PlanData(tasks, allocations, people, pools)
+
+
+def _weeks(today: date, weeks_before: int, weeks_after: int) -> pd.DatetimeIndex:
+    return week_starts(today - timedelta(weeks=weeks_before), today + timedelta(weeks=weeks_after))
+
+
+@dataclass(frozen=True)
+class ResourcesView:
+    workspace: str
+    illustrative: bool
+    workload: Workload  # hours per person, GPUs per pool, per week around today
+    over: pd.DataFrame  # over-allocated (resource, week) with the tasks causing it
+    unscheduled: int  # allocations whose task has no dates (they load nothing)
+    coverage: pd.DataFrame  # tasks needing GPUs vs the reservations covering them
+    reserved: pd.DataFrame  # per month: gpu_hours, reserved_usd, compute_burn_usd, uncovered_usd
+    budget: pd.DataFrame  # planned vs actual per month and category
+    burn: BurnPlan
+    gpu_types: list[str]  # known GPU names (catalogue, then those already in use)
+
+
+def gpu_type_choices(*, session: Session, workspace_id: int) -> list[str]:
+    """GPU names from the bundled catalogue (analytics/data/gpus.csv) and the ones the workspace already uses."""
+    try:
+        from analytics.gpu_catalogue import gpu_table
+
+        known = list(gpu_table()["name"])
+    except (ImportError, OSError, KeyError):  # the catalogue is optional for this page
+        known = []
+    used = session.scalars(select(ComputeResource.gpu_type).where(
+        ComputeResource.workspace_id == workspace_id, ComputeResource.deleted_at.is_(None)).distinct())
+    reserved = session.scalars(select(GpuReservation.gpu_type).where(
+        GpuReservation.workspace_id == workspace_id, GpuReservation.deleted_at.is_(None)).distinct())
+    return list(dict.fromkeys([*known, *sorted(set(used) | set(reserved))]))
+
+
+def resources_view(*, session: Session, workspace_id: int, today: date | None = None,
+                   weeks_before: int = WEEKS_BEFORE, weeks_after: int = WEEKS_AFTER) -> ResourcesView:
+    """Everything the Resources page shows below its grids, computed for the workspace as of ``today``."""
+    today = today or date.today()
+    ws = repo.get(session=session, model=Workspace, row_id=workspace_id)
+    data = plan_data(session=session, workspace_id=workspace_id)
+    workload = weekly_load(data.tasks, data.allocations, data.people, data.pools,
+                           _weeks(today, weeks_before, weeks_after))
+    over = over_allocations(workload, data.tasks, data.allocations)
+    undated = data.tasks[data.tasks["start_date"].isna() | data.tasks["end_date"].isna()].index
+    reservations = frame(session=session, model=GpuReservation, workspace_id=workspace_id,
+                         columns=["task_id", "gpu_type", "provider", "count", "start_date", "end_date",
+                                  "hourly_rate_usd", "status"])
+    coverage = reservation_coverage(gpu_needs(data.tasks, data.allocations, data.pools), reservations)
+    burn = burn_plan(session=session, workspace_id=workspace_id, today=today)
+    reserved = reservations_vs_budget(reservation_cost_by_month(reservations, pd.DatetimeIndex(burn.burn.index)),
+                                      burn.burn["compute"])
+    budget = budget_by_month(frame(session=session, model=BudgetLine, workspace_id=workspace_id,
+                                   columns=["category", "month", "planned_usd", "actual_usd"]))
+    return ResourcesView(ws.name, ws.illustrative, workload, over, int(data.allocations["task_id"].isin(undated).sum()),
+                         coverage, reserved, budget, burn, gpu_type_choices(session=session, workspace_id=workspace_id))
+
+
+@dataclass(frozen=True)
+class LevellingPreview:
+    """A levelling suggestion with the workload after it; ``versions`` guard the apply against stale data."""
+
+    plan: LevellingPlan
+    workload_after: Workload
+    over_after: pd.DataFrame
+    versions: dict[int, int]  # task id → version the preview was computed from (moved tasks only)
+    float_source: str
+
+
+def total_float(tasks: pd.DataFrame, links: pd.DataFrame) -> tuple[pd.Series, str]:
+    """Total float in calendar days per dated task from the critical path of the current dates.
+
+    Each task's current start is its "start no earlier than", so the float is what the plan as it stands
+    leaves. Uses the Roadmap's ``analytics.schedule.critical_path``; if that cannot run (a cycle), every task
+    counts as critical and the returned sentence says why.
+    """
+    dated = tasks.dropna(subset=["start_date", "end_date"])
+    if dated.empty:
+        return pd.Series(dtype=float), "no dated tasks"
+    from analytics.schedule import critical_path
+
+    start = pd.to_datetime(dated["start_date"])
+    origin = start.min()
+    cpm_tasks = pd.DataFrame({"id": dated.index, "name": dated["name"].to_numpy(),
+                              "duration": (pd.to_datetime(dated["end_date"]) - start).dt.days.to_numpy(dtype=float),
+                              "not_before": (start - origin).dt.days.to_numpy(dtype=float)})
+    live = links[links["predecessor_id"].isin(dated.index) & links["successor_id"].isin(dated.index)]
+    cpm_links = pd.DataFrame({"predecessor": live["predecessor_id"].to_numpy(),
+                              "successor": live["successor_id"].to_numpy(), "kind": live["kind"].to_numpy(),
+                              "lag": live["lag_days"].to_numpy(dtype=float)})
+    try:
+        cpm = critical_path(cpm_tasks, cpm_links)
+    except ValueError as exc:
+        return pd.Series(0.0, index=dated.index), f"critical path unavailable ({exc}); every task treated as critical"
+    return cpm["total_float"].astype(float), "total float from the critical path of the current dates"
+
+
+def levelling_preview(*, session: Session, workspace_id: int, today: date | None = None,
+                      weeks_before: int = WEEKS_BEFORE, weeks_after: int = WEEKS_AFTER) -> LevellingPreview:
+    """Suggest new dates that remove over-allocation (nothing is written).
+
+    Only tasks not started yet (status "todo", starting after ``today``) may move; milestones and summary
+    tasks keep their dates unless a dependency pushes them.
+    """
+    today = today or date.today()
+    data = plan_data(session=session, workspace_id=workspace_id)
+    links = frame(session=session, model=TaskDependency, workspace_id=workspace_id,
+                  columns=["predecessor_id", "successor_id", "kind", "lag_days"])
+    flt, source = total_float(data.tasks, links)
+    starts = pd.to_datetime(data.tasks["start_date"])
+    movable = (data.tasks["status"] == "todo") & (data.tasks["kind"] == "task") & (starts > pd.Timestamp(today))
+    plan = level(data.tasks, data.allocations, data.people, data.pools, flt, links, movable=movable)
+    after_tasks = data.tasks.assign(start_date=plan.new_dates["start_date"], end_date=plan.new_dates["end_date"])
+    workload = weekly_load(after_tasks, data.allocations, data.people, data.pools,
+                           _weeks(today, weeks_before, weeks_after))
+    versions = {int(t): int(data.tasks.at[t, "version"]) for t in plan.moves.index}
+    return LevellingPreview(plan, workload, over_allocations(workload, after_tasks, data.allocations), versions,
+                            source)
