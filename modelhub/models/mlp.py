@@ -39,7 +39,7 @@ class MLP(nn.Module):
     quality_bar=0.95,
     configs={
         "smoke": {"steps": 5, "batch_size": 32, "eval_every": 5},
-        "default": {"image_size": 8, "hidden": 128, "steps": 600, "batch_size": 64, "lr": 3e-3,
+        "default": {"image_size": 8, "hidden": 128, "steps": 400, "batch_size": 64, "lr": 3e-3,
                     "warmup_steps": 20, "eval_every": 100},
         "scale": {"hidden": 1024, "steps": 3000, "batch_size": 256, "eval_every": 250},
     },

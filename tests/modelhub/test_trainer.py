@@ -1,0 +1,95 @@
+"""The trainer: schedule, exact resume, early stop, callbacks, and DDP with two gloo processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from modelhub import registry, trainer
+from modelhub.config import TrainConfig
+from tests.conftest import ROOT
+
+
+def _run(tmp_path, **kw):
+    settings = {"steps": 12, "eval_every": 4, "threads": 1, **kw.pop("overrides", {})}
+    recipe = registry.create("mlp", "smoke", **settings)
+    return recipe, trainer.train(recipe, device="cpu", **kw)
+
+
+def test_lr_warms_up_linearly_then_decays_by_cosine_to_the_floor():
+    tc = TrainConfig(steps=110, lr=1.0, warmup_steps=10, min_lr_ratio=0.1)
+    assert trainer.lr_at(0, tc) == pytest.approx(0.1) and trainer.lr_at(9, tc) == pytest.approx(1.0)
+    assert trainer.lr_at(10, tc) == pytest.approx(1.0)
+    assert trainer.lr_at(60, tc) == pytest.approx(0.55)  # halfway down the cosine: floor + (1 - floor) / 2
+    assert trainer.lr_at(110, tc) == pytest.approx(0.1)
+
+
+def test_resume_gives_the_same_weights_as_an_uninterrupted_run(tmp_path):
+    full, _ = _run(tmp_path)
+
+    stop_at = 8  # a checkpoint is written at step 8 (eval_every=4); the run "dies" right after it
+
+    def die(event):
+        if event.kind == "eval" and event.step == stop_at:
+            raise trainer.StopTraining
+
+    ckpt = tmp_path / "run.pt"
+    _, first = _run(tmp_path, checkpoint=ckpt, callbacks=[die])
+    assert first.steps == stop_at and trainer.load_checkpoint(ckpt)["step"] == stop_at
+    resumed, second = _run(tmp_path, checkpoint=ckpt, resume=True)
+    assert second.steps == 12 and len(second.history) == 12
+    for (name, a), b in zip(full.model.state_dict().items(), resumed.model.state_dict().values(), strict=True):
+        assert torch.equal(a, b), name
+
+
+def test_checkpoint_is_a_plain_dict_with_config_and_optimizer(tmp_path):
+    ckpt = tmp_path / "run.pt"
+    _run(tmp_path, checkpoint=ckpt)
+    state = trainer.load_checkpoint(ckpt)
+    assert state["model_name"] == "mlp" and state["config"]["steps"] == 12 and state["step"] == 12
+    assert state["optimizer"]["state"] and set(state["model"]) == {"net.1.weight", "net.1.bias", "net.3.weight",
+                                                                   "net.3.bias"}
+    assert not (tmp_path / "run.pt.part").exists()
+
+
+def test_early_stop_at_the_validation_target(tmp_path):
+    _, result = _run(tmp_path, overrides={"target": 0.01, "steps": 40})
+    assert result.stopped_early and result.steps == 4 and result.time_to_target is not None
+    assert result.metrics["val_accuracy"] >= 0.01
+
+
+def test_callbacks_see_every_step_and_evaluation(tmp_path):
+    events = []
+    _run(tmp_path, callbacks=[events.append])
+    assert [e.step for e in events if e.kind == "step"] == list(range(1, 13))
+    assert [e.step for e in events if e.kind == "eval"] == [4, 8, 12]
+    assert events[-1].kind == "end" and all(e.loss > 0 for e in events if e.kind == "step")
+
+
+def test_gradient_accumulation_trains(tmp_path):
+    _, result = _run(tmp_path, overrides={"accumulate": 2, "batch_size": 16})
+    assert result.steps == 12 and all(h["loss"] == h["loss"] for h in result.history)
+
+
+def test_unknown_cuda_device_is_refused_clearly():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(ValueError, match="no CUDA GPU"):
+        trainer.pick_device("cuda")
+
+
+@pytest.mark.slow
+def test_ddp_with_two_gloo_processes_keeps_replicas_identical(tmp_path):
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+           str(ROOT / "tests/modelhub/ddp_worker.py"), str(tmp_path)]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    r0, r1 = (torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in (0, 1))
+    assert r0["world"] == r1["world"] == 2 and len(r0["losses"]) == 6
+    for name, tensor in r0["state"].items():
+        assert torch.equal(tensor, r1["state"][name]), name  # all-reduced gradients keep the replicas in step
+    assert "test_accuracy" in r0["metrics"] and r1["metrics"] == {}  # rank 0 evaluates
+    assert r0["losses"] != r1["losses"]  # each rank drew its own batches
