@@ -17,6 +17,7 @@ from db import repo
 from db.catalogues import phase_template, risk_catalogue
 from db.demo_resources import add_demo_resources
 from db.demo_risks import link_demo_risks
+from db.demo_roadmap import add_demo_roadmap
 from db.models import (
     BudgetLine,
     ComputeResource,
@@ -139,6 +140,7 @@ def create_demo_workspace(*, session: Session, today: date | None = None, name: 
     _add_risks(session, ws.id, people, today)
     link_demo_risks(session=session, workspace_id=ws.id)
     add_demo_resources(session=session, workspace_id=ws.id, today=today)
+    add_demo_roadmap(session=session, workspace_id=ws.id, today=today)
     return ws
 
 
