@@ -20,7 +20,7 @@ workspace_id = require_workspace()
 BAND_EDGES = (0, 4, 9, 14, 25)
 BAND_COLOURS = ("#CBD5E1", "#FDE68A", "#FDBA74", "#F87171")
 GRID = {
-    "title": st.column_config.TextColumn("Risk", required=True, max_chars=200, width="large"),
+    "title": st.column_config.TextColumn("Risk", required=True, max_chars=200, width="medium"),
     "kind": st.column_config.SelectboxColumn("Kind", options=RISK_KINDS, default="threat"),
     "category": st.column_config.SelectboxColumn("Category", options=RISK_CATEGORIES, required=True),
     "probability_pct": st.column_config.NumberColumn("Probability %", min_value=0, max_value=100, default=10),
@@ -117,12 +117,13 @@ with register_tab:
     if pending.total:
         right.warning(f"Unsaved: {pending.describe()}. Press Save to keep them.", icon=":material/edit_note:")
     if not view.register.empty:
-        statements = view.register[["title", "statement", "private"]].assign(
-            title=lambda d: np.where(d["private"], "🔒 " + d["title"], d["title"]))
-        st.dataframe(statements[["title", "statement"]], hide_index=True, width="stretch",
-                     column_config={"title": st.column_config.TextColumn("Risk", width="medium"),
-                                    "statement": st.column_config.TextColumn("Cause → event → effect")})
-        st.caption("🔒 private: kept out of the pitch view and its exports.")
+        with st.expander("Cause → event → effect of each risk"):
+            # One Markdown element for all of them: hundreds of separate elements would slow the page.
+            st.markdown("\n\n".join(
+                f"{'🔒 ' if private else ''}**{plain(title)}**: {plain(text or 'no statement yet')}"
+                for title, text, private in zip(view.register["title"], view.register["statement"],
+                                                view.register["private"], strict=True)))
+            st.caption("🔒 private: kept out of the pitch view and its exports.")
 
 
 def _heat_figure() -> go.Figure:
@@ -151,7 +152,8 @@ with charts_tab:
     with right:
         st.subheader(f"Top {len(view.top)} by expected monetary value")
         st.dataframe(view.top[["title", "score", "emv_usd", "direction"]], hide_index=True, width="stretch",
-                     column_config={"title": "Risk", "score": "Score", "direction": "",
+                     column_config={"title": st.column_config.TextColumn("Risk", width="medium"), "score": "Score",
+                                    "direction": st.column_config.TextColumn("", width="small"),
                                     "emv_usd": st.column_config.NumberColumn("EMV", format="dollar")})
     st.subheader("Overdue for review")
     if view.overdue.empty:
@@ -165,8 +167,10 @@ with charts_tab:
                                "not apply): the state at the end of each week.")
     trend = view.trend
     if len(trend) < 2:
-        st.caption("The trend needs two weeks of history; it grows as the register is edited.")
-    if not trend.empty:
+        st.caption("The trend needs two weeks of history; it grows week by week as the register is edited."
+                   + (f" This week: {int(trend['open_risks'].iloc[-1])} open risks, net EMV "
+                      f"{usd(float(trend['total_emv_usd'].iloc[-1]))}." if len(trend) else ""))
+    else:
         figure = go.Figure()
         figure.add_bar(x=trend.index, y=trend["open_risks"], name="Open risks", marker_color="#94A3B8")
         figure.add_scatter(x=trend.index, y=trend["total_emv_usd"], name="Net EMV", yaxis="y2", mode="lines+markers",
@@ -175,6 +179,7 @@ with charts_tab:
                            line={"color": "#2563EB", "dash": "dot"})
         figure.update_layout(height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10}, hovermode="x unified",
                              legend={"orientation": "h", "y": -0.2}, yaxis={"title": "risks / score"},
+                             xaxis={"tickformat": "%d %b", "title": "week starting"},
                              yaxis2={"title": "net EMV, USD", "overlaying": "y", "side": "right",
                                      "showgrid": False, "tickformat": "$.2s"})
         st.plotly_chart(figure, width="stretch", key="risk_trend")
@@ -186,8 +191,6 @@ with detail_tab:
         titles = view.register["title"].to_dict()
         risk_id = st.selectbox("Risk", list(titles), format_func=lambda i: titles[i], key="risk_pick")
         row = view.register.loc[risk_id]
-        st.markdown(f"**Cause** {plain(row['cause'] or '…')}  \n**Event** {plain(row['event'] or '…')}  \n"
-                    f"**Effect** {plain(row['effect'] or '…')}")
         if row["sources"]:
             st.caption(f"Sources in the documents: {plain(row['sources'])}")
         with st.form(f"risk_detail_{risk_id}"):

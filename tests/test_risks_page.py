@@ -57,8 +57,9 @@ def test_chosen_catalogue_risks_are_added_and_no_longer_offered(app_db):
 def test_the_detail_form_saves_the_statement_mitigation_and_linked_tasks(app_db):
     risk = next(r for r in _risks(app_db, "demo") if r.code == "compute-cost")
     with app_db["factory"]() as s:
+        already = linked_task_ids(session=s, risk_id=risk.id)
         task = next(t for t in repo.list_rows(session=s, model=Task, workspace_id=app_db["demo"])
-                    if t.kind == "task" and not linked_task_ids(session=s, risk_id=risk.id))
+                    if t.kind == "task" and t.id not in already)
     at = _open(app_db["demo"])
     at.selectbox(key="risk_pick").set_value(risk.id).run()
     at.text_area(key=f"risk_trigger_{risk.id}").input("GPU quote above $3/hour")
@@ -68,7 +69,7 @@ def test_the_detail_form_saves_the_statement_mitigation_and_linked_tasks(app_db)
     assert not at.exception and not at.error, [e.value for e in at.error]
     with app_db["factory"]() as s:
         assert repo.get(session=s, model=Risk, row_id=risk.id).trigger == "GPU quote above $3/hour"
-        assert task.id in linked_task_ids(session=s, risk_id=risk.id)
+        assert linked_task_ids(session=s, risk_id=risk.id) == [*already, task.id]
     history = at.dataframe[-1].value
     assert {"trigger", "update"} <= set(history["field"]) | set(history["action"])
 

@@ -1,0 +1,114 @@
+"""The Risks page's read model and grid save, and one row's history as a field-by-field diff."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from db import repo
+from db.catalogues import risk_catalogue
+from db.models import Person, Risk
+from db.row_history import row_changes
+from db.validation import ValidationError
+from db.views_risks import RiskFilters, risks_view, save_register
+from tests.helpers import table_dump
+
+pytestmark = pytest.mark.db
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture
+def register(factory, workspace_id):
+    """Three risks: an open threat, a closed threat and an open opportunity; Ada owns the first."""
+    with factory.begin() as s:
+        ada = repo.create(session=s, model=Person, values={"workspace_id": workspace_id, "name": "Ada"}).id
+        ids = [repo.create(session=s, model=Risk, values={"workspace_id": workspace_id, **values}).id for values in (
+            {"title": "GPU shortage", "category": "technical", "probability_pct": 60, "impact": 4,
+             "impact_usd": 100_000, "owner_id": ada, "review_date": TODAY - timedelta(days=3),
+             "cause": "One supplier", "event": "Cluster late", "effect": "Training slips"},
+            {"title": "Old lawsuit", "category": "legal", "probability_pct": 90, "impact": 5, "impact_usd": 1e6,
+             "status": "closed", "review_date": TODAY - timedelta(days=30)},
+            {"title": "EU grant", "category": "financial", "kind": "opportunity", "response": "exploit",
+             "probability_pct": 25, "impact": 3, "impact_usd": 200_000},
+        )]
+    return ids
+
+
+def test_the_register_is_scored_and_the_charts_use_only_open_risks(factory, workspace_id, register):
+    with factory() as s:
+        view = risks_view(session=s, workspace_id=workspace_id, today=TODAY)
+    assert view.total == 3
+    assert view.register.loc[register[0], "score"] == 16  # 60 % → level 4, × impact 4
+    assert view.register.loc[register[0], "emv_usd"] == -60_000.0
+    assert view.register.loc[register[2], "emv_usd"] == 50_000.0
+    assert view.register.loc[register[0], "statement"] == "One supplier → Cluster late → Training slips"
+    assert view.heat.total == 2 and view.heat.counts.loc[4, 4] == 1 and view.heat.counts.loc[2, 3] == 1
+    assert view.top["title"].tolist() == ["GPU shortage", "EU grant"]
+    assert view.overdue["title"].tolist() == ["GPU shortage"]  # the closed one is not overdue
+    assert view.trend["open_risks"].iloc[-1] == 2
+    assert len(view.catalogue) == len(risk_catalogue())
+    assert view.owners == ["(none)", "Ada"]
+
+
+def test_filters_narrow_the_register_grid_and_heat_map(factory, workspace_id, register):
+    with factory() as s:
+        view = risks_view(session=s, workspace_id=workspace_id, filters=RiskFilters(owners=("(none)",)), today=TODAY)
+    assert view.grid.ids == register[1:]
+    assert view.grid.rows["title"].tolist() == ["Old lawsuit", "EU grant"]
+    assert view.heat.total == 1 and view.total == 3
+
+
+def test_an_edit_in_a_filtered_grid_changes_the_right_risk_and_ignores_computed_columns(factory, workspace_id,
+                                                                                         register):
+    with factory() as s:
+        view = risks_view(session=s, workspace_id=workspace_id, filters=RiskFilters(kinds=("opportunity",)))
+    with factory.begin() as s:
+        result = save_register(session=s, workspace_id=workspace_id, grid=view.grid, changes={
+            "edited_rows": {"0": {"probability_pct": 80, "score": 999, "emv_usd": 1}},
+            "added_rows": [{"title": "New rival", "category": "market", "score": 3}],
+        })
+    assert (result.updated, result.created) == (1, 1)
+    with factory() as s:
+        assert repo.get(session=s, model=Risk, row_id=register[2]).probability_pct == 80
+        assert repo.get(session=s, model=Risk, row_id=register[0]).probability_pct == 60
+        view = risks_view(session=s, workspace_id=workspace_id)
+    assert view.register.loc[register[2], "score"] == 15
+
+
+def test_a_grid_save_with_a_mismatched_response_names_the_row_and_writes_nothing(factory, workspace_id, register):
+    with factory() as s:
+        view = risks_view(session=s, workspace_id=workspace_id)
+    before = table_dump(factory)
+    with pytest.raises(ValidationError) as caught, factory.begin() as s:
+        save_register(session=s, workspace_id=workspace_id, grid=view.grid, changes={
+            "edited_rows": {"0": {"title": "GPU shortage (H100)"}, "2": {"response": "mitigate"}}})
+    assert [(e.row, e.field) for e in caught.value.errors] == [(3, "response")]
+    assert table_dump(factory) == before
+
+
+def test_deleted_risks_are_listed_and_the_catalogue_offers_only_what_is_missing(factory, workspace_id, register):
+    with factory.begin() as s:
+        repo.soft_delete(session=s, model=Risk, row_id=register[1])
+        repo.create(session=s, model=Risk, values={"workspace_id": workspace_id, "code": "funding",
+                                                   "category": "financial", "title": "Funding"})
+    with factory() as s:
+        view = risks_view(session=s, workspace_id=workspace_id, today=TODAY)
+    assert view.deleted["title"].tolist() == ["Old lawsuit"]
+    assert "funding" not in [item["code"] for item in view.catalogue]
+
+
+def test_row_history_lists_each_changed_field_with_before_and_after(factory, workspace_id, register):
+    with factory.begin() as s:
+        repo.update(session=s, model=Risk, row_id=register[0], values={"probability_pct": 20, "status": "monitoring"})
+    with factory.begin() as s:
+        repo.soft_delete(session=s, model=Risk, row_id=register[0])
+    with factory() as s:
+        changes = row_changes(session=s, workspace_id=workspace_id, table_name="risk", row_id=register[0])
+    assert changes["action"].tolist()[0] == "delete"
+    update = changes[changes["action"] == "update"]
+    assert sorted(zip(update["field"], update["before"], update["after"], strict=True)) == [
+        ("probability_pct", "60.0", "20.0"), ("status", "open", "monitoring")]
+    created = changes[changes["action"] == "create"]
+    assert {"title", "probability_pct", "owner_id"} <= set(created["field"])
+    assert "id" not in set(created["field"])
