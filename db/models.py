@@ -334,7 +334,53 @@ PLAN_MODELS: tuple[type[Tracked], ...] = (
 )
 
 # --- compute cost engine (issue 4): its tables go below this line, listed in COMPUTE_MODELS ---
-COMPUTE_MODELS: tuple[type[Tracked], ...] = ()
+COST_SCENARIO_KINDS = ("training", "serving", "both")
+
+
+class GpuOverride(Tracked, Base):
+    """A workspace's own GPU catalogue row: a new GPU, or its figures for a bundled one (same key)."""
+
+    __tablename__ = "gpu_override"
+    __label__ = "GPU catalogue row"
+
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id"), index=True)
+    gpu: Mapped[str] = mapped_column(String(40), info={"label": "GPU key"})
+    name: Mapped[str] = mapped_column(String(120))
+    # Dense peaks in TFLOP/s; memory in GB; bandwidth in TB/s (the units of analytics/data/gpus.csv).
+    bf16_tflops: Mapped[float] = mapped_column(info={"min": 0, "label": "bf16 TFLOP/s"})
+    fp8_tflops: Mapped[float | None] = mapped_column(info={"min": 0, "label": "fp8 TFLOP/s"})
+    fp32_tflops: Mapped[float | None] = mapped_column(info={"min": 0, "label": "fp32 TFLOP/s"})
+    memory_gb: Mapped[float] = mapped_column(info={"min": 0, "label": "memory (GB)"})
+    bandwidth_tbs: Mapped[float] = mapped_column(info={"min": 0, "label": "bandwidth (TB/s)"})
+    usd_per_gpu_hour: Mapped[float | None] = mapped_column(info={"min": 0, "label": "$/GPU-hour"})
+    # Every figure keeps where it came from and when, like the bundled rows.
+    source: Mapped[str] = mapped_column(Text)
+    as_of: Mapped[str] = mapped_column(String(20), info={"label": "as of"})
+
+
+class CostScenario(Tracked, Base):
+    """A saved compute-cost estimate. The figures the revenue engine reads are real columns."""
+
+    __tablename__ = "cost_scenario"
+    __label__ = "cost scenario"
+
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20), default="both", info={"choices": COST_SCENARIO_KINDS})
+    gpu: Mapped[str] = mapped_column(String(40), default="", info={"label": "GPU key"})
+    # The form's inputs and every computed figure, so a scenario can be shown and recomputed later.
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    results: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Serving COGS per 1M tokens and the one-off training cost, in USD.
+    serving_usd_per_m_input: Mapped[float | None] = mapped_column(info={"min": 0, "label": "$/1M input tokens"})
+    serving_usd_per_m_output: Mapped[float | None] = mapped_column(info={"min": 0, "label": "$/1M output tokens"})
+    training_cost_usd: Mapped[float | None] = mapped_column(info={"min": 0, "label": "training cost (USD)"})
+    # Private scenarios stay internal: never in the pitch view or an export.
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+COMPUTE_MODELS: tuple[type[Tracked], ...] = (GpuOverride, CostScenario)
 
 # --- modelhub (issue 5): its tables go below this line, listed in MODELHUB_MODELS ---
 MODELHUB_MODELS: tuple[type[Tracked], ...] = ()

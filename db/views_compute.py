@@ -1,0 +1,89 @@
+"""Read model of the Compute cost page: the workspace's catalogue rows, benchmark runs and scenarios,
+handed to :func:`analytics.compute_report.build_report`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from analytics.calibration import MeasuredRun
+from analytics.compute_report import CostReport, CostRequest, build_report
+from analytics.gpu_catalogue import api_price_table, merged_gpus, price_table
+from db import models, repo
+from db.cost_scenarios import gpu_frame, scenarios
+from db.models import Workspace
+
+RUN_COLUMNS = ["model_name", "config_name", "device_name", "params", "flops_per_unit", "unit", "units_per_second",
+               "mfu", "created_at"]
+
+
+@dataclass(frozen=True)
+class ComputeView:
+    workspace: str
+    illustrative: bool
+    report: CostReport | None
+    error: str | None  # why there is no report (unknown GPU, no price), in words
+    gpus: pd.DataFrame  # merged catalogue, with origin and the workspace's price/id/version where it has a row
+    prices: pd.DataFrame
+    runs: pd.DataFrame  # benchmark runs to calibrate with, indexed by id (empty until the modelhub stores some)
+    runs_note: str
+    run: MeasuredRun | None  # the chosen run
+    scenarios: pd.DataFrame  # saved cost scenarios of the workspace
+
+
+def _benchmark_model() -> type | None:
+    # The modelhub (issue 5) adds BenchmarkRun; until it lands the page runs on catalogue defaults.
+    return getattr(models, "BenchmarkRun", None)
+
+
+def benchmark_runs(*, session: Session) -> tuple[pd.DataFrame, str]:
+    """Stored benchmark runs (global, not per workspace) newest first, and a note for the page."""
+    model = _benchmark_model()
+    if model is None:
+        return pd.DataFrame(columns=RUN_COLUMNS), "No benchmark table yet (the modelhub stores runs): using " \
+                                                  "catalogue defaults for MFU and FLOPs."
+    rows = session.scalars(select(model).order_by(model.id.desc()).limit(200)).all()
+    data = [[getattr(r, c, None) for c in RUN_COLUMNS] for r in rows]
+    frame = pd.DataFrame(data, columns=RUN_COLUMNS, index=pd.Index([r.id for r in rows], name="id"))
+    note = "" if rows else "No benchmark runs stored yet: run `python -m modelhub bench NAME` to calibrate."
+    return frame, note
+
+
+def measured_run(runs: pd.DataFrame, run_id: int | None) -> MeasuredRun | None:
+    """A stored run as the calibration's plain dataclass (None when not chosen or gone)."""
+    if run_id is None or run_id not in runs.index:
+        return None
+    r = runs.loc[run_id]
+    mfu = None if pd.isna(r["mfu"]) else float(r["mfu"])
+    return MeasuredRun(model_name=str(r["model_name"]), device_name=str(r["device_name"]), params=int(r["params"]),
+                       flops_per_unit=float(r["flops_per_unit"]), unit=str(r["unit"]),
+                       units_per_second=float(r["units_per_second"]), mfu=mfu, run_id=int(run_id),
+                       config_name=str(r["config_name"] or ""))
+
+
+def compute_cost(*, session: Session, workspace_id: int, request: CostRequest, run_id: int | None = None
+                 ) -> ComputeView:
+    """Everything the Compute cost page shows for ``request`` in this workspace."""
+    ws = repo.get(session=session, model=Workspace, row_id=workspace_id)
+    own = gpu_frame(session=session, workspace_id=workspace_id)
+    gpus = merged_gpus(own)
+    if not own.empty:
+        gpus = gpus.join(own[["usd_per_gpu_hour", "id", "version"]], how="left")
+    runs, note = benchmark_runs(session=session)
+    run = measured_run(runs, run_id)
+    prices, api = price_table(), api_price_table()
+    report, error = None, None
+    try:
+        report = build_report(request, gpus, prices, api, run)
+    except ValueError as exc:  # CatalogueError / EstimateError: an unknown GPU or no price
+        error = str(exc)
+    saved = scenarios(session=session, workspace_id=workspace_id)
+    columns = ["name", "kind", "gpu", "serving_usd_per_m_input", "serving_usd_per_m_output", "training_cost_usd",
+               "private", "created_at"]
+    table = pd.DataFrame([[getattr(s, c) for c in columns] for s in saved], columns=columns,
+                         index=pd.Index([s.id for s in saved], name="id"))
+    return ComputeView(workspace=ws.name, illustrative=ws.illustrative, report=report, error=error, gpus=gpus,
+                       prices=prices, runs=runs, runs_note=note, run=run, scenarios=table)
