@@ -73,8 +73,8 @@ def reservation_coverage(needs: pd.DataFrame, reservations: pd.DataFrame) -> pd.
     firm = covering.groupby("need")["firm"].all()
     touched = pairs[pairs["overlaps"]].groupby("need").size()
     out["gpus_reserved"] = reserved.reindex(out.index).fillna(0.0).astype(float)
-    out["reservations"] = names.reindex(out.index).fillna("")
-    out["confirmed"] = firm.reindex(out.index).fillna(False).astype(bool)
+    out["reservations"] = names.reindex(out.index).astype(object).fillna("")
+    out["confirmed"] = firm.reindex(out.index).astype("boolean").fillna(False).astype(bool)
     enough = out["gpus_reserved"] >= out["gpus_needed"].astype(float) - 1e-9
     some = touched.reindex(out.index).fillna(0).to_numpy() > 0
     out["coverage"] = np.where(enough, "covered", np.where(some, "partial", "none"))
