@@ -10,6 +10,7 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("Plan", "pages/overview.py", "Overview", ":material/dashboard:"),
     ("Plan", "pages/projects.py", "Projects", ":material/checklist:"),
     ("Plan", "pages/risks.py", "Risks", ":material/warning:"),
+    ("Plan", "pages/resources.py", "Resources", ":material/groups:"),
 )
 
 
