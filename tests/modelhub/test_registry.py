@@ -117,3 +117,13 @@ def test_register_refuses_incomplete_entries():
         registry.register("x", family="f", task="language-modeling", source="s", dataset="d", metric="m",
                           higher_is_better=True, configs={c: {} for c in registry.CONFIG_NAMES},
                           as_written_of="mlp")
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_forward_backward_flops_are_counted(name):
+    from modelhub.bench import flops_per_unit
+
+    recipe = _smoke(name)
+    if recipe.kind != "torch":
+        pytest.skip("fit recipes are not counted in FLOPs")
+    assert flops_per_unit(recipe, recipe.example_batch(2)) > 0

@@ -1,0 +1,236 @@
+"""The benchmark harness: parameters, FLOPs per unit, timed training steps, MFU, memory, quality.
+
+Torch recipes: FLOPs of one forward+backward come from ``torch.utils.flop_counter.FlopCounterMode`` (ops it
+does not know count zero, so FLOPs are a lower bound); then ``warmup`` untimed and ``steps`` timed full
+optimiser steps, each ended by a device synchronisation, reported as the median with the 10th–90th
+percentile spread. MFU = achieved FLOP/s ÷ the device's dense peak (``modelhub.hardware.peak_for``).
+Optionally the entry is then trained with its config for the final metric and time to target.
+
+Fit recipes (scikit-learn, counting models): ``fit`` and ``predict`` are timed ``repeats`` times each.
+"""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from modelhub import hardware, registry, trainer
+from modelhub.config import TrainConfig
+from modelhub.recipes import FitRecipe, TorchRecipe, to_device
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    """One benchmark of one model on one device; the fields map onto the ``benchmark_run`` table."""
+
+    model_name: str
+    config_name: str
+    device_name: str
+    device_type: str
+    precision: str
+    compiled: bool
+    params: int
+    unit: str  # 'sample' or 'token'
+    flops_per_unit: float | None  # forward+backward FLOPs per unit (None for fit recipes)
+    batch_units: int  # units in one timed step
+    step_time_median: float  # seconds per timed step (fit: per fit call)
+    step_time_p10: float
+    step_time_p90: float
+    units_per_second: float
+    achieved_flops: float | None  # FLOP/s
+    peak_flops: float | None  # FLOP/s the MFU divides by
+    peak_source: str
+    mfu: float | None  # 0..1
+    peak_memory_bytes: int | None
+    memory_source: str
+    metric_name: str
+    metric_value: float | None
+    metrics: dict[str, float] = field(default_factory=dict)
+    time_to_target: float | None = None  # seconds of training until the target metric, when reached
+    train_seconds: float | None = None
+    predict_units_per_second: float | None = None  # fit recipes: prediction throughput
+    hardware: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+    git_commit: str | None = None
+    samples: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def parameter_count(model: torch.nn.Module) -> int:
+    """Trainable parameters (weights shared by tying are counted once, as ``parameters()`` yields them once)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+GATES = {torch.nn.LSTM: 4, torch.nn.GRU: 3, torch.nn.RNN: 1}
+
+
+def _recurrent_forward_flops(module: torch.nn.RNNBase, x: Any) -> float:
+    """Matmul FLOPs of one forward pass of a recurrent layer stack: 2·gates·H·(in + H) per step, layer, direction."""
+    if isinstance(x, torch.nn.utils.rnn.PackedSequence):
+        steps_times_batch = x.data.shape[0]  # packed: one row per real (unpadded) time step
+    else:
+        steps_times_batch = x.shape[0] * x.shape[1] if x.dim() == 3 else x.shape[0]
+    gates, hidden = GATES[type(module)], module.hidden_size
+    directions = 2 if module.bidirectional else 1
+    total, width = 0.0, module.input_size
+    for _ in range(module.num_layers):
+        total += 2 * gates * hidden * (width + hidden) * directions * steps_times_batch
+        width = hidden * directions
+    return total
+
+
+def flops_per_unit(recipe: TorchRecipe, batch: Any) -> float:
+    """Forward+backward FLOPs of ``recipe.loss`` on ``batch`` divided by the units in it.
+
+    FlopCounterMode counts recurrent layers (``aten.lstm``) as zero, so for LSTM/GRU/RNN modules their matmul
+    FLOPs are added analytically: forward as in ``_recurrent_forward_flops``, backward twice that (the 6N rule's
+    1 : 2 split).
+    """
+    model = recipe.model
+    recurrent: list[float] = []
+    hooks = [m.register_forward_hook(lambda mod, inp, _out: recurrent.append(_recurrent_forward_flops(mod, inp[0])))
+             for m in model.modules() if type(m) in GATES]
+    try:
+        with FlopCounterMode(display=False) as counter:
+            recipe.loss(model, batch).backward()
+    finally:
+        for hook in hooks:
+            hook.remove()
+    model.zero_grad(set_to_none=True)
+    return (counter.get_total_flops() + 3 * sum(recurrent)) / recipe.units_in(batch)
+
+
+def _spread(times: list[float]) -> tuple[float, float, float]:
+    arr = np.asarray(times)
+    return float(np.median(arr)), float(np.percentile(arr, 10)), float(np.percentile(arr, 90))
+
+
+def _memory(device: torch.device) -> tuple[int | None, str]:
+    if device.type == "cuda":
+        return int(torch.cuda.max_memory_allocated(device)), "torch.cuda.max_memory_allocated"
+    # ru_maxrss is kB on Linux, bytes on macOS; it is the whole process's peak, model or not.
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(rss * (1 if sys.platform == "darwin" else 1024)), "process peak RSS (whole process)"
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def time_torch_steps(recipe: TorchRecipe, device: torch.device, *, steps: int, warmup: int,
+                     precision: str, compile: bool) -> tuple[list[float], int]:
+    """Seconds per full optimiser step (fwd, bwd, AdamW) after warm-up, and units per step."""
+    tc = TrainConfig.from_config(recipe.config)
+    model = recipe.model.to(device)
+    optimizer = trainer.make_optimizer(model, tc, device)
+    step_model = torch.compile(model) if compile else model
+    generator = torch.Generator().manual_seed(tc.seed)
+    batch = to_device(recipe.get_batch("train", tc.batch_size, generator), device)
+    units = recipe.units_in(batch)
+    times: list[float] = []
+    for i in range(warmup + steps):
+        _sync(device)
+        start = time.perf_counter()
+        with trainer.autocast_for(device, precision):
+            loss = recipe.loss(step_model, batch)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        _sync(device)
+        if i >= warmup:
+            times.append(time.perf_counter() - start)
+    return times, units
+
+
+def bench_torch(recipe: TorchRecipe, *, device: str = "auto", steps: int = 20, warmup: int = 5,
+                train: bool = True, progress: Callable[[trainer.TrainEvent], None] | None = None) -> BenchResult:
+    """Benchmark a torch recipe (see the module docstring); ``train`` also trains it for the metric."""
+    entry = registry.get(recipe.name)
+    tc = TrainConfig.from_config(recipe.config)
+    dev = trainer.pick_device(device)
+    if dev.type == "cpu":
+        trainer.set_threads(tc.threads)
+    precision = "bf16" if tc.precision == "bf16" or (tc.precision == "auto" and dev.type == "cuda") else "fp32"
+    params = parameter_count(recipe.model)
+    example = recipe.example_batch(tc.batch_size)
+    fpu = flops_per_unit(recipe, example)  # counted on the CPU copy, before anything is moved
+    if dev.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(dev)
+    times, units = time_torch_steps(recipe, dev, steps=steps, warmup=warmup, precision=precision,
+                                    compile=tc.compile)
+    median, p10, p90 = _spread(times)
+    memory, memory_source = _memory(dev)
+    ups = units / median
+    achieved = fpu * ups if fpu > 0 else None
+    peak = hardware.peak_for(dev, precision)
+    metrics, ttt, train_seconds, samples = {}, None, None, []
+    if train:
+        fresh = registry.create(recipe.name, recipe.config_name, **{k: v for k, v in recipe.config.items()})
+        result = trainer.train(fresh, device=str(dev), callbacks=[progress] if progress else ())
+        metrics, ttt, train_seconds = result.metrics, result.time_to_target, result.seconds
+        samples = fresh.generate(fresh.model, 2)
+    return BenchResult(
+        model_name=recipe.name, config_name=recipe.config_name, device_name=hardware.device_name(dev),
+        device_type=dev.type, precision=precision, compiled=tc.compile, params=params, unit=recipe.unit,
+        flops_per_unit=fpu, batch_units=units, step_time_median=median, step_time_p10=p10, step_time_p90=p90,
+        units_per_second=ups, achieved_flops=achieved, peak_flops=peak.flops, peak_source=peak.source,
+        mfu=achieved / peak.flops if achieved and peak.flops else None, peak_memory_bytes=memory,
+        memory_source=memory_source, metric_name=entry.metric, metric_value=metrics.get(entry.metric),
+        metrics=metrics, time_to_target=ttt, train_seconds=train_seconds, hardware=hardware.fingerprint(dev),
+        versions=hardware.versions(), git_commit=hardware.git_commit(), samples=samples,
+    )
+
+
+def bench_fit(recipe: FitRecipe, *, repeats: int = 3) -> BenchResult:
+    """Benchmark a fit recipe: median ``fit`` time (training units/s) and ``predict`` throughput."""
+    entry = registry.get(recipe.name)
+    fit_times, predict_times = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        recipe.fit()
+        fit_times.append(time.perf_counter() - start)
+    inputs = recipe.predict_inputs()
+    for _ in range(repeats):
+        start = time.perf_counter()
+        recipe.predict(inputs)
+        predict_times.append(time.perf_counter() - start)
+    median, p10, p90 = _spread(fit_times)
+    metrics = recipe.evaluate()
+    memory, memory_source = _memory(torch.device("cpu"))
+    units = recipe.fit_units()
+    return BenchResult(
+        model_name=recipe.name, config_name=recipe.config_name, device_name=hardware.cpu_model(), device_type="cpu",
+        precision="fp64", compiled=False, params=recipe.parameter_count(), unit=recipe.unit, flops_per_unit=None,
+        batch_units=units, step_time_median=median, step_time_p10=p10, step_time_p90=p90,
+        units_per_second=units / median, achieved_flops=None, peak_flops=None,
+        peak_source="not applicable: fit recipes are not counted in FLOPs", mfu=None, peak_memory_bytes=memory,
+        memory_source=memory_source, metric_name=entry.metric, metric_value=metrics.get(entry.metric),
+        metrics=metrics, train_seconds=statistics.fsum(fit_times) / repeats,
+        predict_units_per_second=recipe.predict_units(inputs) / float(np.median(predict_times)),
+        hardware=hardware.fingerprint(torch.device("cpu")), versions=hardware.versions(),
+        git_commit=hardware.git_commit(), samples=recipe.generate(2),
+    )
+
+
+def benchmark(name: str, config: str = "default", *, device: str = "auto", steps: int = 20, warmup: int = 5,
+              train: bool = True, progress: Callable[[trainer.TrainEvent], None] | None = None,
+              **overrides: Any) -> BenchResult:
+    """Build ``name`` with ``config`` and overrides and benchmark it with the harness that fits its kind."""
+    recipe = registry.create(name, config, **overrides)
+    if recipe.kind == "fit":
+        return bench_fit(recipe)
+    return bench_torch(recipe, device=device, steps=steps, warmup=warmup, train=train, progress=progress)

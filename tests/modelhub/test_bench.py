@@ -1,0 +1,63 @@
+"""The benchmark harness: FLOPs counted exactly on a hand-checked model, MFU arithmetic, GPU peak lookup."""
+
+from __future__ import annotations
+
+import pytest
+
+from modelhub import bench, hardware, registry
+
+CATALOGUE_KEYS = ["h100-sxm", "h100-pcie", "h200", "a100-80gb", "a100-40gb", "l4", "l40s", "rtx-4090"]
+
+
+def test_mlp_flops_per_sample_match_the_hand_count():
+    recipe = registry.create("mlp", "smoke")
+    # Forward: 2·64·128 + 2·128·10. Backward: weight gradients of both layers (same again) plus the input
+    # gradient of the second layer only (the images need no gradient): 2·16,384 + 3·2,560 = 40,448.
+    assert bench.flops_per_unit(recipe, recipe.example_batch(8)) == 40_448
+
+
+def test_benchmark_reports_consistent_throughput_flops_and_mfu():
+    result = bench.benchmark("mlp", "smoke", device="cpu", steps=3, warmup=1, train=False, threads=1)
+    assert result.params == 9_610 and result.unit == "sample" and result.batch_units == 32
+    assert result.step_time_p10 <= result.step_time_median <= result.step_time_p90
+    assert result.units_per_second == pytest.approx(32 / result.step_time_median)
+    assert result.achieved_flops == pytest.approx(40_448 * result.units_per_second)
+    assert result.mfu == pytest.approx(result.achieved_flops / result.peak_flops)
+    assert "measured" in result.peak_source and result.hardware["device_type"] == "cpu"
+    assert result.versions["torch"] and result.metric_value is None  # not trained: no metric is invented
+
+
+def test_benchmark_with_training_records_the_final_metric():
+    result = bench.benchmark("mlp", "smoke", device="cpu", steps=2, warmup=1, threads=1)
+    assert result.metric_name == "test_accuracy" and 0.0 <= result.metric_value <= 1.0
+    assert result.train_seconds > 0
+
+
+@pytest.mark.parametrize(("name", "key"), [
+    ("NVIDIA H100 80GB HBM3", "h100-sxm"), ("NVIDIA H100 PCIe", "h100-pcie"), ("NVIDIA H200", "h200"),
+    ("NVIDIA A100-SXM4-40GB", "a100-40gb"), ("NVIDIA A100-SXM4-80GB", "a100-80gb"),
+    ("NVIDIA GeForce RTX 4090", "rtx-4090"), ("NVIDIA GeForce RTX 3090", None), ("Tesla T4", None),
+    ("NVIDIA L4", "l4"),
+])
+def test_gpu_names_map_to_their_catalogue_row(name, key):
+    assert hardware.match_gpu(name, CATALOGUE_KEYS) == key
+
+
+def test_h100_peak_is_the_dense_bf16_figure_not_the_sparse_one():
+    peak = hardware.gpu_peak("NVIDIA H100 80GB HBM3", "bf16")
+    assert peak.flops == pytest.approx(989e12) and not peak.measured
+    assert hardware.gpu_peak("Tesla T4", "bf16").flops is None
+
+
+def test_cpu_probe_measures_a_positive_rate():
+    assert hardware.cpu_matmul_probe(1, n=128, repeats=2) > 1e6
+
+
+def test_recurrent_layers_are_counted_analytically():
+    import torch
+
+    lstm = torch.nn.LSTM(3, 4, batch_first=True)
+    # 2 FLOPs × 4 gates × hidden 4 × (input 3 + hidden 4) × (2 sequences × 5 steps) = 2,240.
+    assert bench._recurrent_forward_flops(lstm, torch.zeros(2, 5, 3)) == 2_240
+    two = torch.nn.LSTM(3, 4, num_layers=2)
+    assert bench._recurrent_forward_flops(two, torch.zeros(5, 2, 3)) == 2_240 + 2 * 4 * 4 * 8 * 10
