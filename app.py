@@ -11,6 +11,7 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("Plan", "pages/projects.py", "Projects", ":material/checklist:"),
     ("Plan", "pages/risks.py", "Risks", ":material/warning:"),
     ("Plan", "pages/resources.py", "Resources", ":material/groups:"),
+    ("Economics", "pages/compute_cost.py", "Compute cost", ":material/memory:"),
 )
 
 

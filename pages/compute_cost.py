@@ -1,0 +1,195 @@
+"""Compute cost: what training costs, what each 1M tokens costs to serve, and API vs self-hosting."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import streamlit as st
+
+from analytics.compute_report import CostRequest, scenario_values
+from db import repo
+from db.cost_scenarios import add_gpu, save_scenario
+from db.models import GpuOverride
+from db.views_compute import compute_cost
+from pages import _compute_charts as charts
+from pages._components import illustrative_banner, plain, read, require_workspace, run_action, usd
+
+workspace_id = require_workspace()
+DEFAULT = CostRequest()
+# Widgets shown in billions/millions; the request is in counts.
+SCALE = {"params": 1e9, "active_params": 1e9, "tokens": 1e9, "serve_params": 1e9, "tokens_per_day": 1e6}
+
+
+def _request() -> CostRequest:
+    """The form's last submitted values (defaults on the first visit)."""
+    values = {}
+    for f in fields(CostRequest):
+        key = f"cc_{f.name}"
+        if key in st.session_state:
+            value = st.session_state[key]
+            values[f.name] = value * SCALE[f.name] if value is not None and f.name in SCALE else value
+    return CostRequest(**values)
+
+
+def _shown(name: str) -> float | None:
+    value = getattr(DEFAULT, name)
+    return value / SCALE[name] if value is not None and name in SCALE else value
+
+
+request = _request()
+run_id = st.session_state.get("cc_run")
+with read() as session:
+    view = compute_cost(session=session, workspace_id=workspace_id, request=request, run_id=run_id)
+
+st.title("Compute cost")
+illustrative_banner(view.illustrative)
+st.caption("Training and serving cost from a dated GPU catalogue. Form defaults (a 7B model on 1T tokens, "
+           "1B tokens a day) are **illustrative**; every figure below names its source in *Assumptions*.")
+
+gpu_keys = list(view.gpus.index)
+with st.form("compute_form"):
+    train_col, serve_col = st.columns(2)
+    with train_col:
+        st.markdown("**Training**")
+        st.selectbox("GPU", gpu_keys, index=gpu_keys.index(request.gpu) if request.gpu in gpu_keys else 0,
+                     key="cc_gpu", format_func=lambda k: f"{k} — {view.gpus.loc[k, 'name']}")
+        st.selectbox("Precision", ["bf16", "fp8"], key="cc_precision")
+        st.number_input("Parameters (billions)", min_value=0.001, value=_shown("params"), key="cc_params")
+        st.number_input("Active parameters, MoE (billions)", min_value=0.001, value=None, key="cc_active_params",
+                        help="Empty for a dense model. FLOPs use active parameters, memory the total.")
+        st.number_input("Training tokens (billions)", min_value=0.001, value=_shown("tokens"), key="cc_tokens")
+        st.number_input("GPUs in the cluster", min_value=1, value=DEFAULT.n_gpus, step=8, key="cc_n_gpus")
+        st.number_input("MFU", min_value=0.01, max_value=1.0, value=None, key="cc_mfu", placeholder="catalogue default",
+                        help="Empty: by GPU and model size (llm-foundry, torchtitan; see Assumptions).")
+        st.number_input("$ per GPU-hour", min_value=0.01, value=None, key="cc_price", placeholder="catalogue price",
+                        help="Empty: the catalogue's median on-demand price and its low–high range.")
+        st.number_input("Sequence length", min_value=128, value=DEFAULT.seq_len, step=1024, key="cc_seq_len")
+        st.slider("Failure / restart overhead", 0.0, 0.5, DEFAULT.failure_overhead, 0.01, key="cc_failure_overhead")
+    with serve_col:
+        st.markdown("**Serving**")
+        st.number_input("Served model parameters (billions)", min_value=0.001, value=None, key="cc_serve_params",
+                        placeholder="same as trained")
+        st.number_input("Tokens per day (millions, input + output)", min_value=0.001, value=_shown("tokens_per_day"),
+                        key="cc_tokens_per_day")
+        st.number_input("GPUs per replica (tensor parallel)", min_value=1, value=DEFAULT.gpus_per_replica,
+                        key="cc_gpus_per_replica")
+        st.number_input("Batch size (concurrent sequences)", min_value=1, value=DEFAULT.batch_size,
+                        key="cc_batch_size")
+        st.number_input("Prompt tokens per request", min_value=1, value=DEFAULT.prompt_tokens, key="cc_prompt_tokens")
+        st.number_input("Output tokens per request", min_value=1, value=DEFAULT.output_tokens, key="cc_output_tokens")
+        st.slider("Utilisation", 0.05, 1.0, DEFAULT.utilisation, 0.05, key="cc_utilisation")
+        st.slider("Peak factor (peak ÷ average load)", 1.0, 5.0, DEFAULT.peak_factor, 0.5, key="cc_peak_factor")
+        st.number_input("Measured output tokens/s per replica", min_value=0.001, value=None,
+                        key="cc_measured_output_tps", placeholder="roofline estimate")
+    st.form_submit_button("Estimate", type="primary")
+
+if view.runs.empty:
+    st.caption(plain(view.runs_note))
+else:
+    labels = {i: f"#{i} {r.model_name} {r.config_name} on {r.device_name}" for i, r in view.runs.iterrows()}
+    st.selectbox("Calibrate with a benchmark run", [None, *labels], key="cc_run",
+                 format_func=lambda i: "none (catalogue defaults)" if i is None else labels[i],
+                 help="Its measured FLOPs per sample/token and MFU replace the 6·N·D rule and the default MFU.")
+
+report = view.report
+if report is None:
+    st.error(plain(view.error or "no estimate"), icon=":material/error:")
+else:
+    t, s = report.training, report.serving
+    st.subheader(f"Training on {request.n_gpus} × {plain(report.gpu_name)}")
+    if t is None:
+        st.error(plain(report.training_error or ""), icon=":material/error:")
+    else:
+        cards = st.columns(5)
+        cards[0].metric("Training FLOPs", f"{t.flops:.3g}", border=True, help=t.flops_method)
+        cards[1].metric("GPU-hours", f"{t.billed_gpu_hours:,.0f}", border=True,
+                        help=f"{t.gpu_hours:,.0f} of compute + failure and checkpoint overhead")
+        cards[2].metric("Wall-clock", f"{t.wall_clock_days:,.1f} days", border=True)
+        cards[3].metric("Cost (base)", usd(t.cost_base_usd), border=True,
+                        delta=f"{usd(t.cost_low_usd)} – {usd(t.cost_high_usd)}", delta_color="off", delta_arrow="off",
+                        help="Low: high MFU × low price; high: low MFU × high price; storage included.")
+        need = t.memory_recompute.min_gpus
+        cards[4].metric("Min. GPUs to fit", "does not fit" if need is None else f"{need}", border=True,
+                        delta="fits" if t.fits else "too few GPUs", delta_color="normal" if t.fits else "inverse",
+                        delta_arrow="off", help="With full activation recomputation and ZeRO-3/FSDP sharding.")
+        left, right = st.columns(2)
+        left.markdown("**Cost vs MFU**")
+        left.plotly_chart(charts.cost_vs_mfu(report), width="stretch")
+        right.markdown("**Cost vs GPU type** (each at its default MFU and catalogue price)")
+        right.plotly_chart(charts.cost_vs_gpu(report), width="stretch")
+        st.markdown("**Memory per GPU** (weights, gradients and optimiser sharded over the cluster)")
+        st.plotly_chart(charts.memory_bars(report.memory), width="stretch")
+    if report.provenance is not None:
+        st.markdown("**Calibration: what is measured and what is assumed**")
+        st.dataframe(report.provenance, hide_index=True, width="stretch")
+
+    st.subheader("Serving")
+    if s is None:
+        st.error(plain(report.serving_error or ""), icon=":material/error:")
+    else:
+        cards = st.columns(4)
+        cards[0].metric("$ / 1M input tokens", f"${s.usd_per_m_input:,.3f}", border=True,
+                        help=f"Prefill {s.prefill_tokens_per_s:,.0f} tokens/s per replica")
+        cards[1].metric("$ / 1M output tokens", f"${s.usd_per_m_output:,.3f}", border=True,
+                        help=f"Decode {s.decode_tokens_per_s:,.0f} tokens/s per replica ({s.bound})")
+        cards[2].metric("GPUs for the load", f"{s.gpus}", border=True,
+                        delta=f"{s.fleet_utilisation:.0%} busy", delta_color="off", delta_arrow="off")
+        cards[3].metric("Fleet per month", usd(s.monthly_usd), border=True)
+        left, right = st.columns(2)
+        left.markdown("**Serving cost vs utilisation**")
+        left.plotly_chart(charts.serving_curve(report), width="stretch")
+        right.markdown("**API vs self-hosting at this load** (public API prices, dated)")
+        right.dataframe(report.break_even.drop(columns=["source"]), hide_index=True, width="stretch", column_config={
+            "api_usd_per_m_blended": st.column_config.NumberColumn("API $/1M (blended)", format="$%.3f"),
+            "api_monthly_usd": st.column_config.NumberColumn("API / month", format="dollar"),
+            "self_host_monthly_usd": st.column_config.NumberColumn("Self-host / month", format="dollar"),
+            "break_even_tokens_per_day": st.column_config.NumberColumn(
+                "Break-even tokens/day", format="%.3g", help="Empty: the API is cheaper at any volume."),
+        })
+
+    with st.expander("Assumptions and sources", expanded=False):
+        st.dataframe(report.assumptions, hide_index=True, width="stretch")
+
+    with st.form("save_scenario", clear_on_submit=True):
+        st.markdown("**Save as a cost scenario** (the revenue engine reads its $/1M tokens and training cost)")
+        name = st.text_input("Scenario name", max_chars=120, key="scenario_name")
+        private = st.checkbox("Private (kept out of the pitch view and exports)", key="scenario_private")
+        if st.form_submit_button("Save scenario"):
+            run_action(lambda session: save_scenario(session=session, workspace_id=workspace_id,
+                                                     values=scenario_values(report, name=name, private=private)),
+                       f"Saved cost scenario {name!r}")
+
+st.subheader("Saved cost scenarios")
+if view.scenarios.empty:
+    st.caption("No cost scenarios saved yet.")
+else:
+    st.dataframe(view.scenarios, hide_index=True, width="stretch")
+
+st.subheader("GPU catalogue")
+st.dataframe(view.gpus.drop(columns=[c for c in ("id", "version") if c in view.gpus.columns]), width="stretch")
+with st.expander("Add or override a GPU (stored in this workspace)"), st.form("gpu_row", clear_on_submit=True):
+    a, b, c = st.columns(3)
+    values = {
+        "gpu": a.text_input("Key (an existing key overrides it)", key="gpu_key"),
+        "name": b.text_input("Name", key="gpu_name"),
+        "as_of": c.text_input("As of (date of the source)", key="gpu_as_of"),
+        "bf16_tflops": a.number_input("bf16 dense TFLOP/s", min_value=0.0, value=None, key="gpu_bf16"),
+        "fp8_tflops": b.number_input("fp8 dense TFLOP/s", min_value=0.0, value=None, key="gpu_fp8"),
+        "memory_gb": c.number_input("Memory (GB)", min_value=0.0, value=None, key="gpu_memory"),
+        "bandwidth_tbs": a.number_input("Bandwidth (TB/s)", min_value=0.0, value=None, key="gpu_bandwidth"),
+        "usd_per_gpu_hour": b.number_input("$ per GPU-hour", min_value=0.0, value=None, key="gpu_price"),
+        "source": c.text_input("Source", key="gpu_source"),
+    }
+    if st.form_submit_button("Add GPU row") and run_action(
+        lambda session: add_gpu(session=session, workspace_id=workspace_id, values=values),
+        f"Added GPU {values['gpu']!r} to this workspace",
+    ):
+        st.rerun()
+own = view.gpus[view.gpus["origin"] != "catalogue"]
+if not own.empty:
+    remove = st.selectbox("Remove a workspace GPU row", list(own.index), key="gpu_remove")
+    if st.button("Remove", key="gpu_remove_button") and run_action(
+        lambda session: repo.soft_delete(session=session, model=GpuOverride, row_id=int(own.loc[remove, "id"])),
+        f"Removed GPU row {remove!r}",
+    ):
+        st.rerun()

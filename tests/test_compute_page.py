@@ -1,0 +1,115 @@
+"""The Compute cost page: form → estimate, saving a scenario, the workspace GPU catalogue, refusals."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from db.cost_scenarios import gpu_frame, scenario_costs
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.usefixtures("navigation_only")
+PAGE = "pages/compute_cost.py"
+
+
+def _open(workspace_id: int) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["workspace_id"] = workspace_id
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_defaults_show_the_7b_on_1t_tokens_estimate_with_its_sources(app_db):
+    at = _open(app_db["empty"])
+    assert at.title[0].value == "Compute cost"
+    # 6ND + attention for the inferred 33 × 4224 shape at seq 2048 (REFERENCE A6 gives 4.2e22 for 6ND alone).
+    assert _metric(at, "Training FLOPs") == "4.54e+22"
+    assert "$" in _metric(at, "Cost (base)") and "$" in _metric(at, "$ / 1M output tokens")
+    assert len(at.get("plotly_chart")) == 4
+    assert "illustrative" in " ".join(c.value for c in at.caption)
+
+
+def test_submitting_the_form_recomputes_with_the_new_inputs(app_db):
+    at = _open(app_db["empty"])
+    at.number_input(key="cc_params").set_value(70.0)
+    at.number_input(key="cc_tokens").set_value(2000.0)
+    at.number_input(key="cc_mfu").set_value(0.4)
+    at.number_input(key="cc_price").set_value(2.0)
+    at.number_input(key="cc_seq_len").set_value(128)
+    at.button(key="FormSubmitter:compute_form-Estimate").click().run()
+    # Training is shown; serving 70B in bf16 on one 80 GB GPU cannot fit, and the page says how to fix it.
+    flops = float(_metric(at, "Training FLOPs"))
+    assert flops == pytest.approx(6 * 70e9 * 2e12, rel=0.01)  # the attention term is small at 128 tokens
+    assert "gpus_per_replica" in at.error[0].value.replace("\\", "")
+    at.number_input(key="cc_gpus_per_replica").set_value(4)
+    at.button(key="FormSubmitter:compute_form-Estimate").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert int(_metric(at, "GPUs for the load")) % 4 == 0  # whole replicas of 4 GPUs
+
+
+def test_a_gpu_without_a_price_says_so_and_a_workspace_price_fixes_it(app_db):
+    at = _open(app_db["empty"])
+    at.selectbox(key="cc_gpu").set_value("l40s")
+    at.button(key="FormSubmitter:compute_form-Estimate").click().run()
+    assert "no $/GPU-hour for 'l40s'" in at.error[0].value.replace("\\", "")
+    at.text_input(key="gpu_key").input("l40s")
+    at.text_input(key="gpu_name").input("L40S (our cloud)")
+    at.text_input(key="gpu_as_of").input("2026-11")
+    at.text_input(key="gpu_source").input("our provider's invoice")
+    at.number_input(key="gpu_bf16").set_value(362.0)
+    at.number_input(key="gpu_memory").set_value(48.0)
+    at.number_input(key="gpu_bandwidth").set_value(0.864)
+    at.number_input(key="gpu_price").set_value(0.9)
+    at.button(key="FormSubmitter:gpu_row-Add GPU row").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "Training FLOPs" in [m.label for m in at.metric]
+    with app_db["factory"]() as s:
+        assert gpu_frame(session=s, workspace_id=app_db["empty"]).loc["l40s", "usd_per_gpu_hour"] == 0.9
+
+
+def test_a_bad_gpu_row_names_the_field_and_writes_nothing(app_db):
+    at = _open(app_db["empty"])
+    at.text_input(key="gpu_key").input("Bad Key!")
+    at.text_input(key="gpu_name").input("x")
+    at.text_input(key="gpu_as_of").input("2026")
+    at.text_input(key="gpu_source").input("me")
+    at.number_input(key="gpu_bf16").set_value(100.0)
+    at.number_input(key="gpu_memory").set_value(16.0)
+    at.number_input(key="gpu_bandwidth").set_value(1.0)
+    at.button(key="FormSubmitter:gpu_row-Add GPU row").click().run()
+    assert "'gpu'" in at.error[0].value.replace("\\", "")
+    with app_db["factory"]() as s:
+        assert gpu_frame(session=s, workspace_id=app_db["empty"]).empty
+
+
+def test_saving_a_scenario_stores_the_serving_and_training_cost(app_db):
+    at = _open(app_db["empty"])
+    output = _metric(at, "$ / 1M output tokens")
+    at.text_input(key="scenario_name").input("7B launch plan")
+    at.button(key="FormSubmitter:save_scenario-Save scenario").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with app_db["factory"]() as s:
+        costs = scenario_costs(session=s, workspace_id=app_db["empty"])
+    assert list(costs["name"]) == ["7B launch plan"]
+    assert f"${costs['serving_usd_per_m_output'].iloc[0]:,.3f}" == output
+    assert costs["training_cost_usd"].iloc[0] > 0
+
+
+def test_saving_without_a_name_is_refused(app_db):
+    at = _open(app_db["empty"])
+    at.button(key="FormSubmitter:save_scenario-Save scenario").click().run()
+    assert "'name'" in at.error[0].value.replace("\\", "")
+    with app_db["factory"]() as s:
+        assert scenario_costs(session=s, workspace_id=app_db["empty"]).empty
+
+
+def test_the_page_says_calibration_waits_for_benchmark_runs_when_there_are_none(app_db):
+    at = _open(app_db["empty"])
+    captions = " ".join(c.value for c in at.caption)
+    assert "benchmark" in captions.lower()
