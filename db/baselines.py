@@ -68,7 +68,7 @@ def compare(plan: Plan, saved: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFra
         "name": "baseline_name", "project": "baseline_project", "milestone": "baseline_milestone",
         "start": "baseline_start", "end": "baseline_finish"}), how="outer")
     for column in ("name", "project", "milestone"):
-        tasks[column] = tasks[column].fillna(tasks[f"baseline_{column}"])
+        tasks[column] = tasks[column].astype(object).where(tasks[column].notna(), tasks[f"baseline_{column}"])
     tasks["baseline_start"] = _dates(tasks["baseline_start"])
     tasks["baseline_finish"] = _dates(tasks["baseline_finish"])
     tasks["start_slip_days"] = (tasks["start"] - tasks["baseline_start"]).dt.days

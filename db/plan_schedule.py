@@ -46,6 +46,7 @@ def load_plan(*, session: Session, workspace_id: int, today: date | None = None)
     task_cols = [getattr(Task, c) for c in ("id", *TASK_COLUMNS)]
     tasks = _frame(session, select(*task_cols).where(Task.workspace_id == workspace_id, Task.deleted_at.is_(None))
                    .order_by(Task.id), ["id", *TASK_COLUMNS]).set_index("id", drop=False)
+    tasks.index.name = None  # the id stays a column too; an unnamed index keeps sorting by "id" unambiguous
     links = _frame(session, select(TaskDependency.id, TaskDependency.version, TaskDependency.predecessor_id,
                                    TaskDependency.successor_id, TaskDependency.kind, TaskDependency.lag_days)
                    .where(TaskDependency.workspace_id == workspace_id, TaskDependency.deleted_at.is_(None))

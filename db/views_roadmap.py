@@ -1,0 +1,164 @@
+"""Read model of the Roadmap page: schedule, links, baselines and slip, schedule risk.
+
+:func:`roadmap` is the one domain call the page makes; it reads the workspace, runs the critical
+path (and, when asked, the Monte Carlo with the open risks as events) and returns plain data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from analytics.schedule_mc import finish_table, quantiles, s_curve, simulate
+from db import repo
+from db.baselines import compare_with, list_baselines
+from db.models import Risk, RiskTaskLink, Workspace
+from db.plan_schedule import Plan, load_plan, milestone_groups
+
+PROJECT_LABEL = "Whole plan"
+# Plans up to this size are simulated on every view (well under a second); larger ones on request.
+AUTO_SIMULATE_TASKS = 400
+
+
+@dataclass(frozen=True)
+class SimulationSettings:
+    """What the user asked the Monte Carlo for."""
+
+    iterations: int = 2_000
+    distribution: str = "pert"
+    seed: int = 0
+    target: date | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleRisk:
+    """Monte Carlo results ready to draw."""
+
+    settings: SimulationSettings
+    finish: pd.DataFrame  # per group (whole plan first, then milestones): p50/p80/p95 days and dates, p_target, due
+    curves: dict[str, pd.DataFrame]  # group → date, iterations, probability (histogram and S-curve)
+    criticality: pd.DataFrame  # top tasks: name, project, criticality (0–1), total_float (plan, days)
+    cost: dict[str, float]  # p50/p80/p95 total cost, plan_cost (most-likely durations, no events), risk_mean
+    events: pd.DataFrame  # risk events used: title, probability_pct, delay_days, cost_usd, tasks, fired
+
+
+@dataclass(frozen=True)
+class Roadmap:
+    workspace: str
+    illustrative: bool
+    plan: Plan
+    links: pd.DataFrame  # id, version, predecessor_id, successor_id, predecessor, successor, kind, lag_days
+    baselines: pd.DataFrame  # id, name, taken_at, tasks
+    baseline_id: int | None = None
+    slip_tasks: pd.DataFrame | None = None
+    slip_milestones: pd.DataFrame | None = None
+    risk: ScheduleRisk | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def finish(self) -> date | None:
+        """The plan's finish date (CPM, most-likely durations)."""
+        return None if self.plan.tasks.empty else self.plan.tasks["finish"].max().date()
+
+
+def task_labels(plan: Plan) -> dict[int, str]:
+    """Task id → "Project › Task" for pickers."""
+    return {int(i): f"{r['project']} › {r['name']}" for i, r in plan.tasks.iterrows()}
+
+
+def risk_events(*, session: Session, workspace_id: int, plan: Plan) -> pd.DataFrame:
+    """Open threats with a delay or a cost, with the live tasks each is linked to."""
+    rows = session.execute(select(Risk.id, Risk.title, Risk.probability_pct, Risk.schedule_impact_days,
+                                  Risk.impact_usd).where(
+        Risk.workspace_id == workspace_id, Risk.deleted_at.is_(None), Risk.status != "closed",
+        Risk.kind == "threat", (Risk.schedule_impact_days > 0) | (Risk.impact_usd > 0))).all()
+    events = pd.DataFrame(rows, columns=["id", "title", "probability_pct", "delay_days", "cost_usd"])
+    links = session.execute(select(RiskTaskLink.risk_id, RiskTaskLink.task_id).where(
+        RiskTaskLink.workspace_id == workspace_id, RiskTaskLink.deleted_at.is_(None))).all()
+    linked: dict[int, list[int]] = {}
+    for risk_id, task_id in links:
+        if task_id in plan.tasks.index:
+            linked.setdefault(risk_id, []).append(int(task_id))
+    events["task_ids"] = [linked.get(int(i), []) for i in events["id"]]
+    events["probability"] = events["probability_pct"].astype(float) / 100.0
+    events["tasks"] = events["task_ids"].map(len)
+    return events
+
+
+def schedule_risk(*, session: Session, workspace_id: int, plan: Plan, settings: SimulationSettings) -> ScheduleRisk:
+    """Monte Carlo of the plan: finish per milestone, criticality, cost with the open risks as events."""
+    tasks = plan.tasks
+    done = tasks["status"] == "done"  # finished work has no uncertainty left
+    estimates = pd.DataFrame({
+        "id": tasks["id"], "name": tasks["name"], "not_before": tasks["not_before"],
+        "daily_cost_usd": tasks["daily_cost_usd"], "likely": tasks["duration"],
+        "optimistic": tasks["optimistic_days"].astype(float).where(~done).fillna(tasks["duration"]),
+        "pessimistic": tasks["pessimistic_days"].astype(float).where(~done).fillna(tasks["duration"]),
+    }).reset_index(drop=True)
+    # An estimate entered inconsistently with the scheduled duration is held at the duration (never widened).
+    estimates["optimistic"] = estimates[["optimistic", "likely"]].min(axis=1)
+    estimates["pessimistic"] = estimates[["pessimistic", "likely"]].max(axis=1)
+    groups = milestone_groups(plan)
+    events = risk_events(session=session, workspace_id=workspace_id, plan=plan)
+    sim = simulate(estimates, plan.links.rename(columns={"predecessor_id": "predecessor",
+                                                         "successor_id": "successor", "lag_days": "lag"}),
+                   iterations=settings.iterations, distribution=settings.distribution, seed=settings.seed,
+                   groups={label: ids for label, (_m, ids) in groups.items()}, risks=events)
+    sim.finish[PROJECT_LABEL] = sim.finish.pop("project")
+    finish = finish_table(sim, plan.calendar, settings.target)
+    finish = finish.loc[[PROJECT_LABEL, *groups]]
+    finish["due"] = [None, *[plan.milestones.loc[m, "due_date"] for m, _ids in groups.values()]]
+    crit = tasks[["name", "project", "total_float"]].assign(criticality=sim.criticality.reindex(tasks.index))
+    crit = crit[crit["criticality"] > 0].sort_values(["criticality", "total_float"], ascending=[False, True])
+    cost_q = quantiles(sim.cost_usd)
+    events = events.assign(fired=sim.risk_hits.reindex(events["id"]).to_numpy() if len(events) else [])
+    return ScheduleRisk(
+        settings=settings, finish=finish,
+        curves={name: s_curve(sim.finish[name], plan.calendar) for name in finish.index},
+        criticality=crit.head(15),
+        cost={**cost_q, "plan_cost": float((tasks["duration"] * tasks["daily_cost_usd"]).sum()),
+              "risk_mean": float(sim.risk_cost_usd.mean()), "mean": float(np.mean(sim.cost_usd))},
+        events=events[["title", "probability_pct", "delay_days", "cost_usd", "tasks", "fired"]],
+    )
+
+
+def _links_with_names(plan: Plan) -> pd.DataFrame:
+    labels = task_labels(plan)
+    links = plan.links.copy()
+    links["predecessor"] = links["predecessor_id"].map(labels)
+    links["successor"] = links["successor_id"].map(labels)
+    return links
+
+
+def roadmap(
+    *, session: Session, workspace_id: int, baseline_id: int | None = None,
+    simulation: SimulationSettings | None = None, simulate_large: bool = False, today: date | None = None,
+) -> Roadmap:
+    """Everything the Roadmap page draws. Raises ValueError if the plan's links form a cycle.
+
+    The Monte Carlo runs with ``simulation`` when the plan has at most :data:`AUTO_SIMULATE_TASKS`
+    tasks, or for any size when ``simulate_large`` is set (the user pressed Run).
+    """
+    ws = repo.get(session=session, model=Workspace, row_id=workspace_id)
+    plan = load_plan(session=session, workspace_id=workspace_id, today=today)
+    baselines = list_baselines(session=session, workspace_id=workspace_id)
+    notes = []
+    if plan.unestimated:
+        notes.append(f"{plan.unestimated} task(s) have no most-likely estimate and no dates: scheduled as 0 days.")
+    slip_tasks = slip_milestones = None
+    if baseline_id is not None and baseline_id in set(baselines["id"]):
+        slip_tasks, slip_milestones = compare_with(session=session, workspace_id=workspace_id,
+                                                   baseline_id=baseline_id, plan=plan)
+    else:
+        baseline_id = None
+    risk = None
+    if simulation is not None and not plan.tasks.empty and (simulate_large or len(plan.tasks) <= AUTO_SIMULATE_TASKS):
+        risk = schedule_risk(session=session, workspace_id=workspace_id, plan=plan, settings=simulation)
+    return Roadmap(workspace=ws.name, illustrative=ws.illustrative, plan=plan, links=_links_with_names(plan),
+                   baselines=baselines, baseline_id=baseline_id, slip_tasks=slip_tasks,
+                   slip_milestones=slip_milestones, risk=risk, notes=notes)
