@@ -1,4 +1,4 @@
-"""``python -m db upgrade | downgrade [REV] | current | demo`` — the database CLI.
+"""``python -m db upgrade | downgrade [REV] | current | demo | backup WS FILE | restore FILE`` — the database CLI.
 
 Every command reads ``DATABASE_URL`` (default: the embedded SQLite file).
 """
@@ -51,6 +51,12 @@ def _run(argv: list[str] | None) -> int:
     sub.add_parser("current", help="print the database's revision")
     demo = sub.add_parser("demo", help="create the demo workspace (only if the database has none)")
     demo.add_argument("--force", action="store_true", help="add another demo workspace even if some exist")
+    backup = sub.add_parser("backup", help="write a workspace (id or name) to a JSON backup FILE")
+    backup.add_argument("workspace")
+    backup.add_argument("file")
+    restore = sub.add_parser("restore", help="restore a JSON backup FILE into a new workspace")
+    restore.add_argument("file")
+    restore.add_argument("--name", help="name of the new workspace (default: the backup's, made unique)")
     args = parser.parse_args(argv)
 
     url = database_url()
@@ -81,6 +87,19 @@ def _run(argv: list[str] | None) -> int:
             else:
                 ws = ensure_demo(session=session)
             print(f"created demo workspace {ws.name!r}" if ws else "the database has a workspace; no demo added")
+    elif args.command in ("backup", "restore"):
+        from db.io.cli import backup_command, restore_command
+
+        engine = make_engine(url)
+        head, current = migrate.revisions()[-1], migrate.current_revision(engine)
+        if current != head:
+            print(f"error: the database is at revision {current or 'none'}, not {head}: "
+                  "run `python -m db upgrade` first", file=sys.stderr)
+            return 2
+        factory = make_session_factory(engine)
+        if args.command == "backup":
+            return backup_command(factory, args.workspace, args.file)
+        return restore_command(factory, args.file, args.name)
     return 0
 
 
