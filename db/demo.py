@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from db import repo
 from db.catalogues import phase_template, risk_catalogue
+from db.demo_compute import add_demo_cost_scenario
 from db.demo_resources import add_demo_resources
 from db.demo_risks import link_demo_risks
 from db.demo_roadmap import add_demo_roadmap
@@ -141,6 +142,7 @@ def create_demo_workspace(*, session: Session, today: date | None = None, name: 
     link_demo_risks(session=session, workspace_id=ws.id)
     add_demo_resources(session=session, workspace_id=ws.id, today=today)
     add_demo_roadmap(session=session, workspace_id=ws.id, today=today)
+    add_demo_cost_scenario(session=session, workspace_id=ws.id)
     return ws
 
 

@@ -113,3 +113,13 @@ def test_the_page_says_calibration_waits_for_benchmark_runs_when_there_are_none(
     at = _open(app_db["empty"])
     captions = " ".join(c.value for c in at.caption)
     assert "benchmark" in captions.lower()
+
+
+def test_the_demo_workspace_holds_a_computed_illustrative_cost_scenario(app_db):
+    with app_db["factory"]() as s:
+        costs = scenario_costs(session=s, workspace_id=app_db["demo"])
+    assert list(costs["name"]) == ["Lexora 8B: train + serve (illustrative)"]
+    assert costs["serving_usd_per_m_output"].iloc[0] > 0 and costs["training_cost_usd"].iloc[0] > 0
+    at = _open(app_db["demo"])
+    assert "illustrative" in at.info[0].value
+    assert at.dataframe[-2].value["name"].tolist() == ["Lexora 8B: train + serve (illustrative)"]  # saved table
