@@ -82,14 +82,16 @@ def overdue(risks: pd.DataFrame, today: date) -> pd.DataFrame:
 
 
 def _states(log: pd.DataFrame) -> pd.DataFrame:
-    """One row per change-log entry: when, which risk, and the risk's state just after it."""
-    after = log["after"].map(lambda a: a if isinstance(a, dict) else {})
-    states = pd.DataFrame.from_records(list(after), columns=list(TREND_FIELDS), index=log.index)
+    """One row per change-log entry: when, which risk, and the risk's state just after it, scored."""
+    afters = [a if isinstance(a, dict) else {} for a in log["after"]]
+    states = pd.DataFrame({f: [a.get(f) for a in afters] for f in TREND_FIELDS}, index=log.index)
     states["at"] = pd.to_datetime(log["at"])
     states["row_id"] = log["row_id"].astype(int)
     # A purge leaves no "after": the risk is gone from then on, like a soft delete.
     states["gone"] = log["action"].eq("purge") | states["deleted_at"].notna()
-    return states
+    states["open"] = ~states["gone"] & states["status"].ne("closed") & states["probability_pct"].notna()
+    scored = score_risks(states.fillna({"kind": "threat", "probability_pct": 0.0, "impact": 1, "impact_usd": 0.0}))
+    return states.assign(score=scored["score"], emv_usd=scored["emv_usd"])
 
 
 def risk_trend(log: pd.DataFrame, today: date, weeks: int | None = None) -> pd.DataFrame:
@@ -97,7 +99,7 @@ def risk_trend(log: pd.DataFrame, today: date, weeks: int | None = None) -> pd.D
 
     ``log`` has one row per change of a risk: ``at`` (UTC time), ``row_id``, ``action``
     (create/update/delete/restore/purge) and ``after`` (the row's values after the change, a dict,
-    None for a purge). For the end of each week (Sunday 23:59:59) from the first change's week to
+    None for a purge). For the end of each week (Sunday 24:00) from the first change's week to
     ``today``'s (or the last ``weeks`` weeks) it takes every risk's latest state at that instant and
     returns, indexed by the week's Monday:
 
@@ -108,27 +110,38 @@ def risk_trend(log: pd.DataFrame, today: date, weeks: int | None = None) -> pd.D
     columns = ["open_risks", "total_emv_usd", "mean_score"]
     if log.empty:
         return pd.DataFrame(columns=columns, index=pd.DatetimeIndex([], name="week"))
-    states = _states(log).sort_values(["at"], kind="stable")
+    states = _states(log)
     first = states["at"].min().normalize()
     monday = first - pd.Timedelta(days=first.weekday())
     this_monday = pd.Timestamp(today - timedelta(days=today.weekday()))
     week_starts = pd.date_range(monday, max(this_monday, monday), freq="7D")
     if weeks is not None:
         week_starts = week_starts[-weeks:]
-    ends = week_starts + pd.Timedelta(days=7) - pd.Timedelta(microseconds=1)
-    # Every (week, risk) pair, then each pair's latest state at the week's end (as-of join).
-    grid = pd.MultiIndex.from_product([ends, states["row_id"].unique()], names=["end", "row_id"]).to_frame(
-        index=False).sort_values("end")
-    joined = pd.merge_asof(grid, states, left_on="end", right_on="at", by="row_id", direction="backward")
-    live = joined[joined["at"].notna() & ~joined["gone"].astype(bool) & (joined["status"] != "closed")]
-    scored = score_risks(live.fillna({"kind": "threat", "impact_usd": 0.0}))
-    per_week = scored.groupby("end").agg(open_risks=("row_id", "size"), total_emv_usd=("emv_usd", "sum"),
-                                         mean_score=("score", "mean"))
-    out = per_week.reindex(ends).rename_axis("week")
-    out.index = week_starts.rename("week")
-    out["open_risks"] = out["open_risks"].fillna(0).astype(int)
-    out["total_emv_usd"] = out["total_emv_usd"].fillna(0.0)
-    return out[columns]
+    # Microseconds since the earliest instant involved (never negative, so a risk's keys stay in its own
+    # block): a risk × time key then fits in int64 for centuries.
+    origin = min(week_starts[0], states["at"].min())
+    at = ((states["at"] - origin) // pd.Timedelta(microseconds=1)).to_numpy(dtype=np.int64)
+    ends = ((week_starts + pd.Timedelta(days=7) - origin) // pd.Timedelta(microseconds=1)).to_numpy(dtype=np.int64)
+    risk_ids, risk = np.unique(states["row_id"].to_numpy(), return_inverse=True)
+    span = max(int(at.max()), int(ends.max())) + 1
+    # Sort the log by (risk, time) in one key; for every (week, risk) the latest entry before the week's
+    # end is one binary search away: the as-of join, vectorised over weeks × risks.
+    keys = risk.astype(np.int64) * span + at
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    wanted = np.arange(len(risk_ids), dtype=np.int64)[None, :] * span + ends[:, None]
+    found = np.searchsorted(keys, wanted, side="left") - 1
+    safe = np.clip(found, 0, None)
+    entry = order[safe]
+    exists = (found >= 0) & (risk[entry] == np.arange(len(risk_ids))[None, :])
+    live = exists & states["open"].to_numpy(dtype=bool)[entry]
+    count = live.sum(axis=1)
+    emv = np.where(live, states["emv_usd"].to_numpy(dtype=float)[entry], 0.0).sum(axis=1)
+    score = np.where(live, states["score"].to_numpy(dtype=float)[entry], 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, score / np.maximum(count, 1), np.nan)
+    return pd.DataFrame({"open_risks": count.astype(int), "total_emv_usd": emv + 0.0, "mean_score": mean},
+                        index=week_starts.rename("week"))[columns]
 
 
 def statement(cause: Any, event: Any, effect: Any) -> str:
