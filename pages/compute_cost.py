@@ -167,6 +167,8 @@ else:
 
 st.subheader("GPU catalogue")
 st.dataframe(view.gpus.drop(columns=[c for c in ("id", "version") if c in view.gpus.columns]), width="stretch")
+with st.expander("GPU prices ($ per GPU-hour, by provider and kind, dated)"):
+    st.dataframe(view.prices, hide_index=True, width="stretch")
 with st.expander("Add or override a GPU (stored in this workspace)"), st.form("gpu_row", clear_on_submit=True):
     a, b, c = st.columns(3)
     values = {

@@ -324,3 +324,38 @@ def test_serving_cost_per_million_falls_as_utilisation_rises(params, low, step):
     e = estimate_serving(s, H100)
     curve = cost_vs_utilisation(e, s, np.array([low, min(1.0, low + step)]))
     assert (np.diff(curve["usd_per_m_output"]) < 0).all() and (np.diff(curve["usd_per_m_input"]) < 0).all()
+
+
+# --- the page's report -----------------------------------------------------------------------------------
+
+def test_report_with_a_measured_run_is_calibrated_and_says_what_was_measured():
+    from analytics.compute_report import CostRequest, build_report
+
+    run = MeasuredRun("gpt-small", "NVIDIA H100", params=124_000_000, flops_per_unit=6 * 124e6 * 1.1, unit="token",
+                      units_per_second=400_000, mfu=0.35, run_id=12)
+    report = build_report(CostRequest(params=7e9, tokens=1e12), merged_gpus(), price_table(), api_price_table(), run)
+    assert report.training.flops == pytest.approx(6 * 7e9 * 1.1 * 1e12)
+    assert report.mfu.base == 0.35 and report.mfu.source == "calibration"
+    assert set(report.provenance["status"]) == {"measured", "assumed"}
+    # The MFU chart's curve passes through the estimate at the calibrated MFU.
+    at = report.cost_vs_mfu.set_index("mfu")["cost_usd"]
+    assert at.loc[0.34] > report.training.billed_gpu_hours * report.price.base > at.loc[0.36]
+
+
+def test_report_keeps_training_when_serving_cannot_fit():
+    from analytics.compute_report import CostRequest, build_report
+
+    report = build_report(CostRequest(params=70e9, tokens=1e12), merged_gpus(), price_table(), api_price_table())
+    assert report.training is not None and report.serving is None
+    assert "gpus_per_replica" in report.serving_error and report.serving_curve.empty
+
+
+def test_stored_benchmark_rows_map_to_measured_runs():
+    from db.views_compute import RUN_COLUMNS, measured_run
+
+    runs = pd.DataFrame([["mlp", "smoke", "cpu", 50_000, 3e5, "sample", 2_000.0, None, None]], columns=RUN_COLUMNS,
+                        index=pd.Index([4], name="id"))
+    run = measured_run(runs, 4)
+    assert run == MeasuredRun("mlp", "cpu", params=50_000, flops_per_unit=3e5, unit="sample",
+                              units_per_second=2_000.0, mfu=None, run_id=4, config_name="smoke")
+    assert measured_run(runs, 5) is None and measured_run(runs, None) is None
