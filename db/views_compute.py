@@ -17,7 +17,7 @@ from db.cost_scenarios import gpu_frame, scenarios
 from db.models import Workspace
 
 RUN_COLUMNS = ["model_name", "config_name", "device_name", "params", "flops_per_unit", "unit", "units_per_second",
-               "mfu", "created_at"]
+               "peak_flops", "mfu", "created_at"]
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,14 @@ def benchmark_runs(*, session: Session) -> tuple[pd.DataFrame, str]:
     if model is None:
         return pd.DataFrame(columns=RUN_COLUMNS), "No benchmark table yet (the modelhub stores runs): using " \
                                                   "catalogue defaults for MFU and FLOPs."
-    rows = session.scalars(select(model).order_by(model.id.desc()).limit(200)).all()
+    # Only runs that measured FLOPs can calibrate (scikit-learn baselines have none).
+    stmt = select(model).where(model.flops_per_unit.is_not(None), model.flops_per_unit > 0,
+                               model.units_per_second > 0, model.params > 0)
+    rows = session.scalars(stmt.order_by(model.id.desc()).limit(200)).all()
     data = [[getattr(r, c, None) for c in RUN_COLUMNS] for r in rows]
     frame = pd.DataFrame(data, columns=RUN_COLUMNS, index=pd.Index([r.id for r in rows], name="id"))
-    note = "" if rows else "No benchmark runs stored yet: run `python -m modelhub bench NAME` to calibrate."
+    note = "" if rows else "No benchmark run with measured FLOPs stored yet: run `python -m modelhub bench NAME` " \
+                           "to calibrate. Until then: catalogue defaults."
     return frame, note
 
 
@@ -58,9 +62,10 @@ def measured_run(runs: pd.DataFrame, run_id: int | None) -> MeasuredRun | None:
         return None
     r = runs.loc[run_id]
     mfu = None if pd.isna(r["mfu"]) else float(r["mfu"])
+    peak = None if pd.isna(r["peak_flops"]) else float(r["peak_flops"])
     return MeasuredRun(model_name=str(r["model_name"]), device_name=str(r["device_name"]), params=int(r["params"]),
                        flops_per_unit=float(r["flops_per_unit"]), unit=str(r["unit"]),
-                       units_per_second=float(r["units_per_second"]), mfu=mfu, run_id=int(run_id),
+                       units_per_second=float(r["units_per_second"]), peak_flops=peak, mfu=mfu, run_id=int(run_id),
                        config_name=str(r["config_name"] or ""))
 
 

@@ -353,9 +353,11 @@ def test_report_keeps_training_when_serving_cannot_fit():
 def test_stored_benchmark_rows_map_to_measured_runs():
     from db.views_compute import RUN_COLUMNS, measured_run
 
-    runs = pd.DataFrame([["mlp", "smoke", "cpu", 50_000, 3e5, "sample", 2_000.0, None, None]], columns=RUN_COLUMNS,
-                        index=pd.Index([4], name="id"))
+    row = {"model_name": "mlp", "config_name": "smoke", "device_name": "cpu", "params": 50_000, "flops_per_unit": 3e5,
+           "unit": "sample", "units_per_second": 2_000.0, "peak_flops": 1e11, "mfu": None, "created_at": None}
+    runs = pd.DataFrame([row], columns=RUN_COLUMNS, index=pd.Index([4], name="id"))
     run = measured_run(runs, 4)
     assert run == MeasuredRun("mlp", "cpu", params=50_000, flops_per_unit=3e5, unit="sample",
-                              units_per_second=2_000.0, mfu=None, run_id=4, config_name="smoke")
+                              units_per_second=2_000.0, peak_flops=1e11, mfu=None, run_id=4, config_name="smoke")
+    assert run.measured_mfu == pytest.approx(3e5 * 2_000 / 1e11)
     assert measured_run(runs, 5) is None and measured_run(runs, None) is None

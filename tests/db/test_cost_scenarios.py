@@ -123,3 +123,36 @@ def test_the_view_names_an_unknown_gpu_or_a_missing_price_instead_of_failing(fac
     assert unknown.report is None and "unknown GPU 'nope'" in unknown.error
     assert no_price.report is None and "no $/GPU-hour for 'l40s'" in no_price.error
     assert "catalogue defaults" in unknown.runs_note or "benchmark" in unknown.runs_note
+
+
+def _benchmark_row(**values):
+    """A BenchmarkRun (the modelhub's table) with ``values`` and placeholders for its other required columns."""
+    from db import models
+
+    model = getattr(models, "BenchmarkRun", None)
+    if model is None:
+        pytest.skip("the modelhub's BenchmarkRun table has not landed")
+    placeholder = {str: "x", int: 1, float: 1.0, bool: False}
+    for column in model.__table__.columns:
+        if column.key not in values and not column.nullable and column.default is None and not column.primary_key:
+            values[column.key] = placeholder.get(column.type.python_type, {})
+    return model(**values)
+
+
+def test_a_stored_benchmark_run_calibrates_the_page_view(factory, workspace_id):
+    with factory.begin() as s:
+        s.add(_benchmark_row(model_name="gpt", config_name="smoke", device_name="NVIDIA H100", params=10_000_000,
+                             flops_per_unit=6e7, unit="token", units_per_second=50_000.0, peak_flops=989e12,
+                             mfu=None))
+        s.add(_benchmark_row(model_name="svm", config_name="smoke", device_name="cpu", params=1_000,
+                             flops_per_unit=None, unit="sample", units_per_second=10.0))
+    with factory() as s:
+        listed = compute_cost(session=s, workspace_id=workspace_id, request=CostRequest())
+        run_id = int(listed.runs.index[0])
+        view = compute_cost(session=s, workspace_id=workspace_id, request=CostRequest(params=7e9, tokens=1e12),
+                            run_id=run_id)
+    assert list(listed.runs["model_name"]) == ["gpt"]  # a run without measured FLOPs cannot calibrate
+    assert view.run is not None and view.run.measured_mfu == pytest.approx(6e7 * 5e4 / 989e12)
+    assert view.report.mfu.source == "calibration"
+    assert view.report.training.flops == pytest.approx(6e7 * 700 * 1e12)
+    assert "measured" in set(view.report.provenance["status"])
