@@ -21,7 +21,7 @@ def format_predecessor(file_id: int, kind: str, lag: float) -> str:
     """``(12, "FS", 0)`` → ``"12"``; ``(12, "SS", 0)`` → ``"12SS"``; ``(12, "FS", 2)`` → ``"12FS+2"``."""
     if not lag:
         return f"{file_id}" if kind == "FS" else f"{file_id}{kind}"
-    return f"{file_id}{kind}{lag:+g}"
+    return f"{file_id}{kind}{lag:+g}" if float(f"{lag:g}") == lag else f"{file_id}{kind}{lag:+}"
 
 
 def sheet_rows(*, session: Session, workspace_id: int, sheet: str, include_private: bool = False) -> list[dict]:
