@@ -10,8 +10,8 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("Plan", "pages/overview.py", "Overview", ":material/dashboard:"),
     ("Plan", "pages/projects.py", "Projects", ":material/checklist:"),
     ("Plan", "pages/roadmap.py", "Roadmap", ":material/view_timeline:"),
-    ("Plan", "pages/risks.py", "Risks", ":material/warning:"),
     ("Plan", "pages/resources.py", "Resources", ":material/groups:"),
+    ("Plan", "pages/risks.py", "Risks", ":material/warning:"),
     ("Economics", "pages/compute_cost.py", "Compute cost", ":material/memory:"),
 )
 

@@ -19,8 +19,10 @@ from analytics.risk_register import HeatMap, heat_map, overdue, risk_trend, stat
 from db import repo
 from db.editing import EditorSpec, EditorTable, Lookup, SaveResult, apply_changes, editor_table
 from db.models import ChangeLog, Person, Project, Risk, RiskTaskLink, Task, Workspace
+from db.plan_schedule import load_plan
 from db.risks import missing_from_catalogue
 from db.views import frame
+from db.views_roadmap import PROJECT_LABEL, SimulationSettings, schedule_risk
 
 # The register grid: the fields a founder re-estimates every week. Long text (cause, event, effect,
 # mitigation, trigger) is edited in the detail form, where it has room.
@@ -155,3 +157,30 @@ def save_register(*, session: Session, workspace_id: int, grid: EditorTable, cha
     }
     return apply_changes(session=session, spec=RISKS, scope_id=workspace_id, ids=grid.ids, versions=grid.versions,
                          changes=cleaned)
+
+
+@dataclass(frozen=True)
+class RiskAdjusted:
+    """The Roadmap's schedule Monte Carlo with the open threats as events, summarised for the Risks page."""
+
+    iterations: int
+    plan_finish: date | None  # CPM finish with most-likely durations and no risk events
+    finish: pd.Series  # whole plan with risk events: p50_date, p80_date, p95_date
+    cost: dict[str, float]  # p50/p80/p95 total cost, plan_cost, risk_mean (USD)
+    events: pd.DataFrame  # title, probability_pct, delay_days, cost_usd, tasks, fired (share of iterations)
+
+
+def risk_adjusted_schedule(*, session: Session, workspace_id: int, iterations: int = 2_000, seed: int = 0,
+                           today: date | None = None) -> RiskAdjusted | None:
+    """P50/P80/P95 finish and cost of the plan with risk events (None if the plan has no tasks).
+
+    Raises ValueError if the plan's dependencies form a cycle (the Roadmap page names it).
+    """
+    plan = load_plan(session=session, workspace_id=workspace_id, today=today)
+    if plan.tasks.empty:
+        return None
+    result = schedule_risk(session=session, workspace_id=workspace_id, plan=plan,
+                           settings=SimulationSettings(iterations=iterations, seed=seed))
+    return RiskAdjusted(iterations=iterations, plan_finish=plan.tasks["finish"].max().date(),
+                        finish=result.finish.loc[PROJECT_LABEL, ["p50_date", "p80_date", "p95_date"]],
+                        cost=result.cost, events=result.events)

@@ -12,7 +12,7 @@ from db import repo
 from db.editing import pending_changes
 from db.models import RISK_CATEGORIES, RISK_KINDS, RISK_RESPONSES, RISK_STATUSES, Risk
 from db.risks import RESPONSES_BY_KIND, add_from_catalogue, save_risk_detail
-from db.views_risks import RiskFilters, risks_view, save_register
+from db.views_risks import RiskFilters, risk_adjusted_schedule, risks_view, save_register
 from pages._components import illustrative_banner, plain, read, require_workspace, row_history, run_action, usd
 
 workspace_id = require_workspace()
@@ -227,5 +227,32 @@ with history_tab:
         with st.expander(f"History of {item.title}"):
             row_history("risk", int(item.id), workspace_id)
 
-st.caption("Risk-adjusted schedule and budget (P80 dates and cost with risk events) appear here once the Roadmap's "
-           "schedule Monte Carlo is available.")
+st.subheader("Risk-adjusted schedule and budget", help="The Roadmap's Monte Carlo (beta-PERT over each task's "
+             "three-point estimate, seeded): in every iteration each open threat fires with its probability, adds "
+             "its delay to the tasks linked to it and its $ impact to the cost.")
+if st.toggle("Simulate the plan with the open risks as events (2,000 iterations)", key="risk_adjusted_on"):
+    try:
+        with read() as session:
+            adjusted = risk_adjusted_schedule(session=session, workspace_id=workspace_id)
+    except ValueError as exc:  # a dependency cycle: the Roadmap page shows and names it
+        st.error(plain(str(exc)), icon=":material/error:")
+        adjusted = None
+    if adjusted is None:
+        st.caption("No plan to simulate: add tasks with estimates on the Projects or Roadmap page.")
+    else:
+        cards = st.columns(4)
+        cards[0].metric("Plan finish (no risk events)", f"{adjusted.plan_finish:%d %b %Y}", border=True,
+                        help="Critical path with most-likely durations.")
+        cards[1].metric("P80 finish with risks", f"{adjusted.finish['p80_date']:%d %b %Y}", border=True,
+                        help=f"P50 {adjusted.finish['p50_date']:%d %b %Y}, P95 {adjusted.finish['p95_date']:%d %b %Y}.")
+        cards[2].metric("P80 cost with risks", usd(adjusted.cost["p80"]), border=True,
+                        help=f"Task cost (assignees' salary per day) plus risk events; plan cost without events "
+                             f"{usd(adjusted.cost['plan_cost'])}.")
+        cards[3].metric("Expected cost of risk events", usd(adjusted.cost["risk_mean"]), border=True)
+        st.dataframe(adjusted.events, hide_index=True, width="stretch", column_config={
+            "title": st.column_config.TextColumn("Risk event", width="medium"),
+            "probability_pct": st.column_config.NumberColumn("Probability %"),
+            "delay_days": st.column_config.NumberColumn("Delay per linked task (days)"),
+            "cost_usd": st.column_config.NumberColumn("Cost if it happens", format="dollar"),
+            "tasks": st.column_config.NumberColumn("Linked tasks"),
+            "fired": st.column_config.ProgressColumn("Fired in", format="percent", min_value=0, max_value=1)})

@@ -108,3 +108,14 @@ def test_a_bad_detail_save_names_the_field_and_changes_nothing(app_db):
     assert "'cause'" in at.error[0].value.replace("\\", "")
     with app_db["factory"]() as s:
         assert repo.get(session=s, model=Risk, row_id=risk.id).cause == risk.cause
+
+
+def test_the_risk_adjusted_schedule_is_simulated_on_request(app_db):
+    at = _open(app_db["demo"])
+    assert "P80 finish with risks" not in [m.label for m in at.metric]
+    at.toggle(key="risk_adjusted_on").set_value(True).run()
+    assert not at.exception and not at.error
+    labels = [m.label for m in at.metric]
+    assert {"Plan finish (no risk events)", "P80 finish with risks", "P80 cost with risks"} <= set(labels)
+    events = at.dataframe[-1].value
+    assert (events["tasks"] > 0).sum() == 6  # the demo's six risks linked to tasks

@@ -8,10 +8,11 @@ import pytest
 
 from db import repo
 from db.catalogues import risk_catalogue
+from db.demo import create_demo_workspace
 from db.models import Person, Risk
 from db.row_history import row_changes
 from db.validation import ValidationError
-from db.views_risks import RiskFilters, risks_view, save_register
+from db.views_risks import RiskFilters, risk_adjusted_schedule, risks_view, save_register
 from tests.helpers import table_dump
 
 pytestmark = pytest.mark.db
@@ -112,3 +113,20 @@ def test_row_history_lists_each_changed_field_with_before_and_after(factory, wor
     created = changes[changes["action"] == "create"]
     assert {"title", "probability_pct", "owner_id"} <= set(created["field"])
     assert "id" not in set(created["field"])
+
+
+def test_the_risk_adjusted_schedule_is_no_earlier_than_the_plan_and_costs_its_events(factory):
+    with factory.begin() as s:
+        demo = create_demo_workspace(session=s, today=TODAY).id
+    with factory() as s:
+        result = risk_adjusted_schedule(session=s, workspace_id=demo, iterations=500, today=TODAY)
+    assert result.finish["p50_date"] <= result.finish["p80_date"] <= result.finish["p95_date"]
+    assert result.cost["p80"] > result.cost["plan_cost"] and result.cost["risk_mean"] > 0
+    linked = result.events[result.events["tasks"] > 0]
+    assert len(linked) == 6 and linked["delay_days"].gt(0).all()
+    assert result.events["fired"].between(0, 1).all()
+
+
+def test_an_empty_plan_has_no_risk_adjusted_schedule(factory, workspace_id):
+    with factory() as s:
+        assert risk_adjusted_schedule(session=s, workspace_id=workspace_id) is None
