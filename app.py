@@ -12,6 +12,7 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("Plan", "pages/roadmap.py", "Roadmap", ":material/view_timeline:"),
     ("Plan", "pages/resources.py", "Resources", ":material/groups:"),
     ("Plan", "pages/risks.py", "Risks", ":material/warning:"),
+    ("Plan", "pages/data.py", "Import & export", ":material/import_export:"),
     ("Economics", "pages/compute_cost.py", "Compute cost", ":material/memory:"),
 )
 

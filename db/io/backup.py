@@ -28,7 +28,7 @@ from db.validation import FieldError, ValidationError
 FORMAT = "founderdeck-backup"
 VERSION = 1
 # A whole workspace is bigger than one imported sheet: 5,000 tasks with their links are about 4 MB.
-MAX_BACKUP_BYTES = 64 * 1024 * 1024
+MAX_BACKUP_BYTES = 50 * 1024 * 1024  # = server.maxUploadSize in .streamlit/config.toml
 _SOURCE = "backup"
 _AUDIT = ("created_at", "updated_at", "deleted_at")
 
