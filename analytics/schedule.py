@@ -15,9 +15,9 @@ SF     es[p] + L <= ef[s]               es[p] + L − d[s]
 
 No task starts before day 0 (or before its own ``not_before`` day, a "start no earlier than"
 constraint). The backward pass mirrors the table from the project finish, and the total float is
-``ls − es``; tasks with no float are critical. networkx orders the tasks and finds cycles; the passes
-are vectorised with NumPy over each topological generation, so Python loops over generations
-(the depth of the network), not over tasks or links.
+``ls − es``; tasks with no float are critical. Tasks are ordered by topological generation (a
+vectorised Kahn's algorithm; networkx names the tasks of a cycle), and both passes are vectorised over
+each generation, so Python loops over generations (the depth of the network), not tasks or links.
 
 Days are **calendar days** by default: a founding team's plan, the Projects page's dates and the burn
 (per calendar month) all count weekends. :class:`Calendar` with ``working_days=True`` counts Monday to
@@ -64,6 +64,46 @@ def _name(names: tuple[str, ...], ids: np.ndarray, position: int) -> str:
     return f"{names[position]!r} (id {ids[position]})" if names[position] else f"task {ids[position]}"
 
 
+def topological_generations(size: int, pred: np.ndarray, succ: np.ndarray) -> np.ndarray:
+    """Generation of every node (0 = no predecessor; else one more than its latest predecessor's), or −1
+    for nodes on or behind a cycle.
+
+    Kahn's algorithm a whole generation at a time: each step is a few NumPy calls over the links leaving
+    the current frontier, so a 5,000-task plan is ordered in milliseconds. (networkx's
+    ``topological_generations`` gives the same generations but spent most of the CPM time building its
+    graph; it still names the tasks of a cycle, see :func:`_describe_cycle`.)
+    """
+    generation = np.full(size, -1, dtype=np.int64)
+    indegree = np.bincount(succ, minlength=size)
+    by_pred = np.argsort(pred, kind="stable")
+    targets_sorted = succ[by_pred]
+    first = np.searchsorted(pred[by_pred], np.arange(size + 1))
+    frontier = np.flatnonzero(indegree == 0)
+    level = 0
+    while frontier.size:
+        generation[frontier] = level
+        counts = first[frontier + 1] - first[frontier]
+        if not counts.sum():
+            break
+        # Positions of every link leaving the frontier: each node's run first[n] … first[n+1]−1, concatenated.
+        starts = np.repeat(first[frontier] - np.cumsum(counts) + counts, counts)
+        targets = targets_sorted[starts + np.arange(counts.sum())]
+        indegree -= np.bincount(targets, minlength=size)
+        frontier = np.unique(targets[indegree[targets] == 0])
+        level += 1
+    return generation
+
+
+def _describe_cycle(names: tuple[str, ...], ids: np.ndarray, pred: np.ndarray, succ: np.ndarray,
+                    generation: np.ndarray) -> str:
+    """'A' (id 1) → 'B' (id 2) → 'A' (id 1) for one cycle among the unordered tasks (networkx finds it)."""
+    stuck = generation < 0
+    keep = stuck[pred] & stuck[succ]
+    graph = nx.DiGraph(list(zip(pred[keep].tolist(), succ[keep].tolist(), strict=True)))
+    cycle = [u for u, _v in nx.find_cycle(graph)]
+    return " → ".join(_name(names, ids, i) for i in [*cycle, cycle[0]])
+
+
 def compile_network(tasks: pd.DataFrame, links: pd.DataFrame) -> Network:
     """Check and compile ``tasks`` (id, duration[, name, not_before]) and ``links`` (predecessor,
     successor, kind, lag). Raises ValueError naming the task, link or cycle at fault."""
@@ -108,27 +148,18 @@ def compile_network(tasks: pd.DataFrame, links: pd.DataFrame) -> Network:
     pred = position[links["predecessor"].to_numpy()].to_numpy(dtype=np.int64)
     succ = position[links["successor"].to_numpy()].to_numpy(dtype=np.int64)
 
-    graph = nx.DiGraph()
-    graph.add_nodes_from(range(len(ids)))
-    graph.add_edges_from(zip(pred.tolist(), succ.tolist(), strict=True))
-    try:
-        generations = list(nx.topological_generations(graph))
-    except nx.NetworkXUnfeasible:
-        cycle = [u for u, _v in nx.find_cycle(graph)]
-        loop = " → ".join(_name(names, ids, i) for i in [*cycle, cycle[0]])
-        raise ValueError(f"the dependencies form a cycle: {loop}") from None
-    generation = np.empty(len(ids), dtype=np.int64)
-    for g, nodes in enumerate(generations):
-        generation[nodes] = g
+    generation = topological_generations(len(ids), pred, succ)
+    if (generation < 0).any():
+        raise ValueError(f"the dependencies form a cycle: {_describe_cycle(names, ids, pred, succ, generation)}")
+    depth = int(generation.max()) + 1 if len(ids) else 0
     by_level = np.argsort(generation[succ], kind="stable")
-    bounds = np.searchsorted(generation[succ][by_level], np.arange(len(generations) + 1))
+    bounds = np.searchsorted(generation[succ][by_level], np.arange(depth + 1))
     levels = tuple(by_level[a:b] for a, b in pairwise(bounds) if b > a)
     kind_arr = kinds.to_numpy(dtype=str)
     return Network(
         ids=ids, names=names, duration=duration, not_before=not_before, pred=pred, succ=succ,
         from_finish=np.isin(kind_arr, ("FS", "FF")), to_finish=np.isin(kind_arr, ("FF", "SF")), lag=lag,
-        order=np.concatenate([np.asarray(g, dtype=np.int64) for g in generations]) if generations
-        else np.zeros(0, dtype=np.int64),
+        order=np.argsort(generation, kind="stable"),
         levels=levels,
     )
 

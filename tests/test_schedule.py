@@ -140,3 +140,33 @@ def test_working_days_skip_the_weekend():
 
 def test_link_string_reads_like_the_csv():
     assert [link_string("FS", 0), link_string("SS", 3), link_string("FF", -2)] == ["FS", "SS+3", "FF-2"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(networks())
+def test_generations_match_networkx(network):
+    import networkx as nx
+
+    from analytics.schedule import topological_generations
+
+    durations, links = network
+    n = len(durations)
+    pred = np.array([a - 1 for a, *_ in links], dtype=np.int64)
+    succ = np.array([b - 1 for _, b, *_ in links], dtype=np.int64)
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from(zip(pred.tolist(), succ.tolist(), strict=True))
+    expected = np.empty(n, dtype=np.int64)
+    for g, nodes in enumerate(nx.topological_generations(graph)):
+        expected[list(nodes)] = g
+    assert topological_generations(n, pred, succ).tolist() == expected.tolist()
+
+
+def test_a_cycle_deep_in_a_larger_plan_is_found_and_only_its_tasks_named():
+    tasks = _tasks({i: 1 for i in range(1, 8)}, name=[f"T{i}" for i in range(1, 8)])
+    links = _links((1, 2, "FS", 0), (2, 3, "FS", 0), (3, 4, "FS", 0), (4, 5, "FS", 0), (5, 3, "FF", 0),
+                   (5, 6, "FS", 0), (1, 7, "FS", 0))
+    with pytest.raises(ValueError) as caught:
+        critical_path(tasks, links)
+    named = {f"T{i}" for i in range(1, 8) if f"'T{i}'" in str(caught.value)}
+    assert named == {"T3", "T4", "T5"}
