@@ -23,7 +23,7 @@ class TrainConfig:
     eval_every: int = 50  # steps between evaluations (and checkpoints, early-stop checks)
     target: float = 0.0  # stop early once the target metric reaches this; 0 = never stop early
     seed: int = 0  # seeds the model's initial weights and the batch sampler
-    threads: int = 0  # torch CPU threads; 0 = one per core, capped at 4 (more only adds contention here)
+    threads: int = 0  # torch CPU threads; 0 = idle cores (cores − load average), 1 to 4: see trainer.auto_threads
     compile: bool = False  # torch.compile the model (slower start, faster steps on a GPU)
     precision: str = "auto"  # 'auto' = bf16 autocast on CUDA, fp32 elsewhere; or 'fp32' / 'bf16'
 

@@ -1,0 +1,55 @@
+"""The modelhub CLI: commands work, every refusal is one line on stderr with exit code 2."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from modelhub.__main__ import main
+
+
+@pytest.fixture(autouse=True)
+def database(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("FOUNDERDECK_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["train", "nope"], "unknown model 'nope'"),
+    (["bench", "nope"], "unknown model 'nope'"),
+    (["train", "mlp", "--set", "lr=fast"], "lr must be a number"),
+    (["train", "mlp", "--set", "lr"], "--set takes key=value"),
+    (["train", "mlp", "--set", "colour=red"], "has no setting 'colour'"),
+    (["train", "mlp", "--config", "huge"], "invalid choice: 'huge'"),
+    (["train", "mlp", "--device", "tpu"], "--device 'tpu'"),
+    (["export", "--format", "xml"], "invalid choice: 'xml'"),
+    (["frobnicate"], "invalid choice"),
+    ([], "required"),
+])
+def test_refusals_are_one_line_and_exit_2(capsys, argv, message):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and err.count("\n") == 1
+
+
+def test_list_shows_every_entry_with_its_source(capsys):
+    assert main(["list", "ml*"]) == 0
+    out = capsys.readouterr().out
+    assert "mlp" in out and "001 Appendix A" in out
+
+
+def test_train_smoke_reports_the_metric_against_the_bar(capsys, tmp_path):
+    ckpt = tmp_path / "mlp.pt"
+    assert main(["train", "mlp", "--config", "smoke", "--set", "threads=1", "--checkpoint", str(ckpt)]) == 0
+    out = capsys.readouterr().out
+    assert "test_accuracy = " in out and "quality bar 0.95" in out and ckpt.exists()
+
+
+def test_bench_saves_a_run_that_export_returns(capsys):
+    assert main(["bench", "mlp", "--config", "smoke", "--steps", "2", "--warmup", "1", "--no-train",
+                 "--set", "threads=1"]) == 0
+    assert "samples/s" in capsys.readouterr().out
+    assert main(["export", "--format", "json"]) == 0
+    (run,) = json.loads(capsys.readouterr().out)
+    assert run["model_name"] == "mlp" and run["flops_per_unit"] == 40448 and run["metric_value"] is None
