@@ -32,6 +32,7 @@ class ComputeView:
     runs_note: str
     run: MeasuredRun | None  # the chosen run
     scenarios: pd.DataFrame  # saved cost scenarios of the workspace
+    scenario_inputs: dict[int, dict]  # scenario id → the form inputs it was saved with
 
 
 def _benchmark_model() -> type | None:
@@ -91,4 +92,5 @@ def compute_cost(*, session: Session, workspace_id: int, request: CostRequest, r
     table = pd.DataFrame([[getattr(s, c) for c in columns] for s in saved], columns=columns,
                          index=pd.Index([s.id for s in saved], name="id"))
     return ComputeView(workspace=ws.name, illustrative=ws.illustrative, report=report, error=error, gpus=gpus,
-                       prices=prices, runs=runs, runs_note=note, run=run, scenarios=table)
+                       prices=prices, runs=runs, runs_note=note, run=run, scenarios=table,
+                       scenario_inputs={s.id: dict(s.inputs) for s in saved})

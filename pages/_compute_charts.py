@@ -58,5 +58,5 @@ def serving_curve(report: CostReport) -> go.Figure:
                     hovertemplate="%{x:.0%}: $%{y:,.3f}/1M")
     fig.add_vline(x=report.request.utilisation, line_dash="dash", line_color="#1D4ED8")
     fig.update_layout(**_LAYOUT, xaxis={"title": "utilisation", "tickformat": ".0%"},
-                      yaxis={"title": "USD per 1M tokens", "type": "log"})
+                      yaxis={"title": "USD per 1M tokens", "tickprefix": "$", "rangemode": "tozero"})
     return fig

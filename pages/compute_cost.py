@@ -36,6 +36,14 @@ def _shown(name: str) -> float | None:
     return value / SCALE[name] if value is not None and name in SCALE else value
 
 
+def _load_scenario(inputs: dict) -> None:
+    """Put a saved scenario's inputs back into the form (runs before the widgets are drawn)."""
+    known = {f.name for f in fields(CostRequest)}
+    for name, value in inputs.items():
+        if name in known:
+            st.session_state[f"cc_{name}"] = value / SCALE[name] if value is not None and name in SCALE else value
+
+
 request = _request()
 run_id = st.session_state.get("cc_run")
 with read() as session:
@@ -48,39 +56,35 @@ st.caption("Training and serving cost from a dated GPU catalogue. Form defaults 
 
 gpu_keys = list(view.gpus.index)
 with st.form("compute_form"):
-    train_col, serve_col = st.columns(2)
-    with train_col:
-        st.markdown("**Training**")
-        st.selectbox("GPU", gpu_keys, index=gpu_keys.index(request.gpu) if request.gpu in gpu_keys else 0,
-                     key="cc_gpu", format_func=lambda k: f"{k} — {view.gpus.loc[k, 'name']}")
-        st.selectbox("Precision", ["bf16", "fp8"], key="cc_precision")
-        st.number_input("Parameters (billions)", min_value=0.001, value=_shown("params"), key="cc_params")
-        st.number_input("Active parameters, MoE (billions)", min_value=0.001, value=None, key="cc_active_params",
-                        help="Empty for a dense model. FLOPs use active parameters, memory the total.")
-        st.number_input("Training tokens (billions)", min_value=0.001, value=_shown("tokens"), key="cc_tokens")
-        st.number_input("GPUs in the cluster", min_value=1, value=DEFAULT.n_gpus, step=8, key="cc_n_gpus")
-        st.number_input("MFU", min_value=0.01, max_value=1.0, value=None, key="cc_mfu", placeholder="catalogue default",
-                        help="Empty: by GPU and model size (llm-foundry, torchtitan; see Assumptions).")
-        st.number_input("$ per GPU-hour", min_value=0.01, value=None, key="cc_price", placeholder="catalogue price",
-                        help="Empty: the catalogue's median on-demand price and its low–high range.")
-        st.number_input("Sequence length", min_value=128, value=DEFAULT.seq_len, step=1024, key="cc_seq_len")
-        st.slider("Failure / restart overhead", 0.0, 0.5, DEFAULT.failure_overhead, 0.01, key="cc_failure_overhead")
-    with serve_col:
-        st.markdown("**Serving**")
-        st.number_input("Served model parameters (billions)", min_value=0.001, value=None, key="cc_serve_params",
-                        placeholder="same as trained")
-        st.number_input("Tokens per day (millions, input + output)", min_value=0.001, value=_shown("tokens_per_day"),
-                        key="cc_tokens_per_day")
-        st.number_input("GPUs per replica (tensor parallel)", min_value=1, value=DEFAULT.gpus_per_replica,
-                        key="cc_gpus_per_replica")
-        st.number_input("Batch size (concurrent sequences)", min_value=1, value=DEFAULT.batch_size,
-                        key="cc_batch_size")
-        st.number_input("Prompt tokens per request", min_value=1, value=DEFAULT.prompt_tokens, key="cc_prompt_tokens")
-        st.number_input("Output tokens per request", min_value=1, value=DEFAULT.output_tokens, key="cc_output_tokens")
-        st.slider("Utilisation", 0.05, 1.0, DEFAULT.utilisation, 0.05, key="cc_utilisation")
-        st.slider("Peak factor (peak ÷ average load)", 1.0, 5.0, DEFAULT.peak_factor, 0.5, key="cc_peak_factor")
-        st.number_input("Measured output tokens/s per replica", min_value=0.001, value=None,
-                        key="cc_measured_output_tps", placeholder="roofline estimate")
+    st.markdown("**Training** (left) and **serving** (right)")
+    t1, t2, s1, s2 = st.columns(4)
+    t1.selectbox("GPU", gpu_keys, index=gpu_keys.index(request.gpu) if request.gpu in gpu_keys else 0,
+                 key="cc_gpu", format_func=lambda k: f"{k} — {view.gpus.loc[k, 'name']}")
+    t2.selectbox("Precision", ["bf16", "fp8"], key="cc_precision")
+    t1.number_input("Parameters (billions)", min_value=0.001, value=_shown("params"), key="cc_params")
+    t2.number_input("Active parameters, MoE (billions)", min_value=0.001, value=None, key="cc_active_params",
+                    placeholder="dense", help="Empty for a dense model. FLOPs use active parameters, memory the total.")
+    t1.number_input("Training tokens (billions)", min_value=0.001, value=_shown("tokens"), key="cc_tokens")
+    t2.number_input("GPUs in the cluster", min_value=1, value=DEFAULT.n_gpus, step=8, key="cc_n_gpus")
+    t1.number_input("MFU", min_value=0.01, max_value=1.0, value=None, key="cc_mfu", placeholder="catalogue default",
+                    help="Empty: by GPU and model size (llm-foundry, torchtitan; see Assumptions).")
+    t2.number_input("$ per GPU-hour", min_value=0.01, value=None, key="cc_price", placeholder="catalogue price",
+                    help="Empty: the catalogue's median on-demand price and its low–high range.")
+    t1.number_input("Sequence length", min_value=128, value=DEFAULT.seq_len, step=1024, key="cc_seq_len")
+    t2.slider("Failure / restart overhead", 0.0, 0.5, DEFAULT.failure_overhead, 0.01, key="cc_failure_overhead")
+    s1.number_input("Served model parameters (billions)", min_value=0.001, value=None, key="cc_serve_params",
+                    placeholder="same as trained")
+    s2.number_input("Tokens per day (millions, in + out)", min_value=0.001, value=_shown("tokens_per_day"),
+                    key="cc_tokens_per_day")
+    s1.number_input("GPUs per replica (tensor parallel)", min_value=1, value=DEFAULT.gpus_per_replica,
+                    key="cc_gpus_per_replica")
+    s2.number_input("Batch size (concurrent sequences)", min_value=1, value=DEFAULT.batch_size, key="cc_batch_size")
+    s1.number_input("Prompt tokens per request", min_value=1, value=DEFAULT.prompt_tokens, key="cc_prompt_tokens")
+    s2.number_input("Output tokens per request", min_value=1, value=DEFAULT.output_tokens, key="cc_output_tokens")
+    s1.slider("Utilisation", 0.05, 1.0, DEFAULT.utilisation, 0.05, key="cc_utilisation")
+    s2.slider("Peak factor (peak ÷ average load)", 1.0, 5.0, DEFAULT.peak_factor, 0.5, key="cc_peak_factor")
+    s1.number_input("Measured output tokens/s per replica", min_value=0.001, value=None,
+                    key="cc_measured_output_tps", placeholder="roofline estimate")
     st.form_submit_button("Estimate", type="primary")
 
 if view.runs.empty:
@@ -163,7 +167,18 @@ st.subheader("Saved cost scenarios")
 if view.scenarios.empty:
     st.caption("No cost scenarios saved yet.")
 else:
-    st.dataframe(view.scenarios, hide_index=True, width="stretch")
+    st.dataframe(view.scenarios, hide_index=True, width="stretch", column_config={
+        "name": "Scenario", "kind": "Kind", "gpu": "GPU",
+        "serving_usd_per_m_input": st.column_config.NumberColumn("$/1M input", format="$%.4f"),
+        "serving_usd_per_m_output": st.column_config.NumberColumn("$/1M output", format="$%.4f"),
+        "training_cost_usd": st.column_config.NumberColumn("Training cost", format="dollar"),
+        "private": "Private", "created_at": st.column_config.DatetimeColumn("Saved (UTC)"),
+    })
+    names = view.scenarios["name"].to_dict()
+    pick, load = st.columns([3, 1], vertical_alignment="bottom")
+    chosen = pick.selectbox("Saved scenario", list(names), format_func=names.get, key="cc_scenario_pick")
+    load.button("Load into the form", key="cc_scenario_load", on_click=_load_scenario,
+                args=(view.scenario_inputs.get(chosen, {}),))
 
 st.subheader("GPU catalogue")
 st.dataframe(view.gpus.drop(columns=[c for c in ("id", "version") if c in view.gpus.columns]), width="stretch")

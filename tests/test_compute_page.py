@@ -122,4 +122,15 @@ def test_the_demo_workspace_holds_a_computed_illustrative_cost_scenario(app_db):
     assert costs["serving_usd_per_m_output"].iloc[0] > 0 and costs["training_cost_usd"].iloc[0] > 0
     at = _open(app_db["demo"])
     assert "illustrative" in at.info[0].value
-    assert at.dataframe[-2].value["name"].tolist() == ["Lexora 8B: train + serve (illustrative)"]  # saved table
+    saved = next(d.value for d in at.dataframe if "training_cost_usd" in d.value.columns)
+    assert saved["name"].tolist() == ["Lexora 8B: train + serve (illustrative)"]
+
+
+def test_loading_a_saved_scenario_puts_its_inputs_back_into_the_form(app_db):
+    at = _open(app_db["demo"])
+    at.button(key="cc_scenario_load").click().run()
+    assert not at.exception and not at.error
+    assert at.number_input(key="cc_params").value == 8.0 and at.number_input(key="cc_tokens").value == 200.0
+    with app_db["factory"]() as s:
+        saved = scenario_costs(session=s, workspace_id=app_db["demo"])
+    assert _metric(at, "$ / 1M output tokens") == f"${saved['serving_usd_per_m_output'].iloc[0]:,.3f}"
