@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import JOB_KINDS, BenchmarkRun, ModelhubJob, utcnow
+from db.models import utcnow
+from db.models_modelhub import JOB_KINDS, BenchmarkRun, ModelhubJob
 from db.validation import FieldError, ValidationError
 
 FINISHED = ("succeeded", "failed", "cancelled")
