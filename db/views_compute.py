@@ -3,6 +3,7 @@ handed to :func:`analytics.compute_report.build_report`."""
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 import pandas as pd
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from analytics.calibration import MeasuredRun
 from analytics.compute_report import CostReport, CostRequest, build_report
 from analytics.gpu_catalogue import api_price_table, merged_gpus, price_table
-from db import models, repo
+from db import repo
 from db.cost_scenarios import gpu_frame, scenarios
 from db.models import Workspace
 
@@ -35,14 +36,21 @@ class ComputeView:
     scenario_inputs: dict[int, dict]  # scenario id → the form inputs it was saved with
 
 
-def _benchmark_model() -> type | None:
-    # The modelhub (issue 5) adds BenchmarkRun; until it lands the page runs on catalogue defaults.
-    return getattr(models, "BenchmarkRun", None)
+def benchmark_model() -> type | None:
+    """The modelhub's BenchmarkRun table, wherever issue 5 keeps it; None until it lands (catalogue defaults)."""
+    for name in ("db.models_modelhub", "db.models"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        if (model := getattr(module, "BenchmarkRun", None)) is not None:
+            return model
+    return None
 
 
 def benchmark_runs(*, session: Session) -> tuple[pd.DataFrame, str]:
     """Stored benchmark runs (global, not per workspace) newest first, and a note for the page."""
-    model = _benchmark_model()
+    model = benchmark_model()
     if model is None:
         return pd.DataFrame(columns=RUN_COLUMNS), "No benchmark table yet (the modelhub stores runs): using " \
                                                   "catalogue defaults for MFU and FLOPs."

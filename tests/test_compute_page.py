@@ -134,3 +134,21 @@ def test_loading_a_saved_scenario_puts_its_inputs_back_into_the_form(app_db):
     with app_db["factory"]() as s:
         saved = scenario_costs(session=s, workspace_id=app_db["demo"])
     assert _metric(at, "$ / 1M output tokens") == f"${saved['serving_usd_per_m_output'].iloc[0]:,.3f}"
+
+
+def test_choosing_a_benchmark_run_calibrates_and_labels_measured_and_assumed_figures(app_db):
+    from tests.db.test_cost_scenarios import _benchmark_row
+
+    with app_db["factory"].begin() as s:
+        row = _benchmark_row(model_name="gpt", config_name="smoke", device_name="NVIDIA H100", params=10_000_000,
+                             flops_per_unit=6e7, unit="token", units_per_second=2_000_000.0, peak_flops=989e12,
+                             mfu=None)
+        s.add(row)
+        s.flush()
+        run_id = row.id
+    at = _open(app_db["empty"])
+    at.selectbox(key="cc_run").set_value(run_id).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    provenance = next(d.value for d in at.dataframe if "status" in d.value.columns)
+    assert set(provenance["status"]) == {"measured", "assumed"}
+    assert float(_metric(at, "Training FLOPs")) == pytest.approx(6e7 * 700 * 1e12, rel=1e-3)

@@ -127,9 +127,9 @@ def test_the_view_names_an_unknown_gpu_or_a_missing_price_instead_of_failing(fac
 
 def _benchmark_row(**values):
     """A BenchmarkRun (the modelhub's table) with ``values`` and placeholders for its other required columns."""
-    from db import models
+    from db.views_compute import benchmark_model
 
-    model = getattr(models, "BenchmarkRun", None)
+    model = benchmark_model()
     if model is None:
         pytest.skip("the modelhub's BenchmarkRun table has not landed")
     placeholder = {str: "x", int: 1, float: 1.0, bool: False}
