@@ -7,8 +7,10 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from analytics.risk import score_risks
+from analytics.risk import probability_level, score_risks
 from analytics.risk_register import heat_map, overdue, risk_trend, statement, top_by_emv
 
 
@@ -115,3 +117,50 @@ def test_statement_joins_cause_event_effect_and_marks_a_missing_part():
     assert statement("Few GPUs", "Training slips", "Launch is late") == "Few GPUs → Training slips → Launch is late"
     assert statement("", "Training slips", None) == "… → Training slips → …"
     assert statement("", "", "") == ""
+
+
+def _replay(log: pd.DataFrame, week_starts: list[date]) -> list[tuple[int, float, float]]:
+    """Reference: replay the log up to each week's end in plain Python and total the open risks."""
+    out = []
+    for monday in week_starts:
+        end = datetime.combine(monday, datetime.min.time()) + pd.Timedelta(days=7)
+        state: dict[int, dict | None] = {}
+        for e in log.sort_values("at", kind="stable").itertuples(index=False):
+            if e.at < end:
+                state[e.row_id] = None if e.action == "purge" or e.after.get("deleted_at") else e.after
+        live = [s for s in state.values() if s and s["status"] != "closed"]
+        emv = sum((1 if s["kind"] == "opportunity" else -1) * s["probability_pct"] / 100 * s["impact_usd"]
+                  for s in live)
+        scores = [probability_level(s["probability_pct"]) * s["impact"] for s in live]
+        out.append((len(live), emv, sum(scores) / len(scores) if scores else float("nan")))
+    return out
+
+
+@st.composite
+def _logs(draw) -> pd.DataFrame:
+    rows = []
+    for row_id in range(1, draw(st.integers(1, 6)) + 1):
+        for _ in range(draw(st.integers(1, 5))):
+            action = draw(st.sampled_from(["create", "update", "update", "delete", "restore", "purge"]))
+            at = datetime(2026, 10, 1) + pd.Timedelta(hours=draw(st.integers(0, 24 * 60)))
+            after = None if action == "purge" else {
+                "status": draw(st.sampled_from(["open", "monitoring", "closed"])),
+                "kind": draw(st.sampled_from(["threat", "opportunity"])),
+                "probability_pct": float(draw(st.integers(0, 100))), "impact": draw(st.integers(1, 5)),
+                "impact_usd": float(draw(st.integers(0, 10)) * 10_000),
+                "deleted_at": "2026-01-01T00:00:00" if action == "delete" else None}
+            rows.append({"at": at, "row_id": row_id, "action": action, "after": after})
+    return pd.DataFrame(rows)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_logs(), st.one_of(st.none(), st.integers(1, 12)))
+def test_trend_matches_a_plain_replay_of_any_log(log, weeks):
+    today = date(2026, 12, 5)
+    trend = risk_trend(log, today, weeks=weeks)
+    assert trend.index[-1].date() == date(2026, 11, 30)  # the Monday of ``today``'s week
+    assert weeks is None or len(trend) <= weeks
+    expected = _replay(log, [d.date() for d in trend.index])
+    assert trend["open_risks"].tolist() == [e[0] for e in expected]
+    assert np.allclose(trend["total_emv_usd"], [e[1] for e in expected])
+    assert np.allclose(trend["mean_score"], [e[2] for e in expected], equal_nan=True)
