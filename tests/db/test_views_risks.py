@@ -9,7 +9,7 @@ import pytest
 from db import repo
 from db.catalogues import risk_catalogue
 from db.demo import create_demo_workspace
-from db.models import Person, Risk
+from db.models import Person, Project, Risk, Task
 from db.row_history import row_changes
 from db.validation import ValidationError
 from db.views_risks import RiskFilters, risk_adjusted_schedule, risks_view, save_register
@@ -100,6 +100,8 @@ def test_deleted_risks_are_listed_and_the_catalogue_offers_only_what_is_missing(
 
 
 def test_row_history_lists_each_changed_field_with_before_and_after(factory, workspace_id, register):
+    with factory() as s:
+        owner_id = repo.get(session=s, model=Risk, row_id=register[0]).owner_id
     with factory.begin() as s:
         repo.update(session=s, model=Risk, row_id=register[0], values={"probability_pct": 20, "status": "monitoring"})
     with factory.begin() as s:
@@ -113,6 +115,8 @@ def test_row_history_lists_each_changed_field_with_before_and_after(factory, wor
     created = changes[changes["action"] == "create"]
     assert {"title", "probability_pct", "owner_id"} <= set(created["field"])
     assert "id" not in set(created["field"])
+    owner = created[created["field"] == "owner_id"]
+    assert owner["after"].tolist() == [f"Ada (#{owner_id})"]
 
 
 def test_the_risk_adjusted_schedule_is_no_earlier_than_the_plan_and_costs_its_events(factory):
@@ -130,3 +134,20 @@ def test_the_risk_adjusted_schedule_is_no_earlier_than_the_plan_and_costs_its_ev
 def test_an_empty_plan_has_no_risk_adjusted_schedule(factory, workspace_id):
     with factory() as s:
         assert risk_adjusted_schedule(session=s, workspace_id=workspace_id) is None
+
+
+def test_row_history_works_for_other_tables_and_names_the_rows_they_point_at(factory, workspace_id):
+    with factory.begin() as s:
+        ada = repo.create(session=s, model=Person, values={"workspace_id": workspace_id, "name": "Ada"}).id
+        bob = repo.create(session=s, model=Person, values={"workspace_id": workspace_id, "name": "Bob"}).id
+        project = repo.create(session=s, model=Project, values={"workspace_id": workspace_id, "name": "P"}).id
+        task = repo.create(session=s, model=Task, values={"project_id": project, "name": "Train",
+                                                          "assignee_id": ada}).id
+    with factory.begin() as s:
+        repo.update(session=s, model=Task, row_id=task, values={"assignee_id": bob})
+        repo.soft_delete(session=s, model=Person, row_id=ada)
+    with factory() as s:
+        changes = row_changes(session=s, workspace_id=workspace_id, table_name="task", row_id=task)
+    update = changes[changes["action"] == "update"]
+    assert update[["field", "before", "after"]].values.tolist() == [["assignee_id", f"Ada (#{ada})",
+                                                                     f"Bob (#{bob})"]]
