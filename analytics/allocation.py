@@ -209,11 +209,20 @@ def over_allocations(workload: Workload, tasks: pd.DataFrame, allocations: pd.Da
     d_idx, w_idx = np.nonzero(hits)
     causes = pd.DataFrame({"r": rows[d_idx], "w": w_idx, "task_id": demand.task_id[d_idx],
                            "amount": contrib[d_idx, w_idx]})
-    causes = causes.groupby(["r", "w", "task_id"], as_index=False)["amount"].sum()
-    causes = causes.sort_values(["r", "w", "amount"], ascending=[True, True, False])
-    names = tasks["name"] if "name" in tasks.columns else pd.Series(dtype=object)
-    causes["name"] = causes["task_id"].map(names).fillna(causes["task_id"].astype(str))
-    grouped = causes.groupby(["r", "w"], sort=True).agg(task_ids=("task_id", tuple), tasks=("name", ", ".join))
+    # One task may load a resource through two allocations: sum them (Cython groupby), then order each
+    # cell's tasks by contribution and cut the sorted arrays at cell boundaries (no Python per row).
+    causes = causes.groupby(["r", "w", "task_id"], as_index=False, sort=False)["amount"].sum()
+    r, w, t, amount = (causes[c].to_numpy() for c in ("r", "w", "task_id", "amount"))
+    order = np.lexsort((t, -amount, w, r))
+    n_weeks = len(weeks)
+    key, t = (r * n_weeks + w)[order], t[order]
+    cuts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    groups = np.split(t, cuts[1:])
+    label_of = tasks["name"].astype(str) if "name" in tasks.columns else pd.Series(dtype=str)
+    found = label_of.index.get_indexer(t)
+    labels = np.where(found >= 0, label_of.to_numpy(dtype=object)[np.maximum(found, 0)], t.astype(str))
+    label_groups = np.split(labels, cuts[1:])
+    cell = np.searchsorted(key[cuts], over_r * n_weeks + over_w)
     index = workload.load.index
     load, cap = workload.load.to_numpy(), workload.capacity.to_numpy()
     out = pd.DataFrame({
@@ -221,7 +230,6 @@ def over_allocations(workload: Workload, tasks: pd.DataFrame, allocations: pd.Da
         "resource": workload.names.to_numpy()[over_r], "week": weeks[over_w],
         "load": load[over_r, over_w], "capacity": cap[over_r, over_w], "excess": excess[over_r, over_w],
     })
-    keyed = grouped.reindex(pd.MultiIndex.from_arrays([over_r, over_w]))
-    out["task_ids"] = [t if isinstance(t, tuple) else () for t in keyed["task_ids"]]
-    out["tasks"] = keyed["tasks"].fillna("").to_numpy()
+    out["task_ids"] = [tuple(int(x) for x in groups[c]) for c in cell]
+    out["tasks"] = [", ".join(label_groups[c]) for c in cell]
     return out.sort_values(["week", "kind", "resource"], kind="stable").reset_index(drop=True)[OVER_COLUMNS]

@@ -140,8 +140,9 @@ def create_demo_workspace(*, session: Session, today: date | None = None, name: 
     _add_plan(session, ws.id, windows, people, today)
     _add_risks(session, ws.id, people, today)
     link_demo_risks(session=session, workspace_id=ws.id)
-    add_demo_resources(session=session, workspace_id=ws.id, today=today)
     add_demo_roadmap(session=session, workspace_id=ws.id, today=today)
+    # After the roadmap: reservations are drawn around the final task dates.
+    add_demo_resources(session=session, workspace_id=ws.id, today=today)
     add_demo_cost_scenario(session=session, workspace_id=ws.id)
     return ws
 

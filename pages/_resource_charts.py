@@ -40,7 +40,8 @@ def heatmap(workload: Workload, max_rows: int = 40) -> tuple[go.Figure, int, int
     keep = [i for i in order if over[i].any()]
     keep += [i for i in order if not over[i].any()][: max(0, max_rows - len(keep))]
     keep = sorted(keep, key=lambda i: -peak[i])[::-1]  # plotly draws the first row at the bottom
-    labels = [resource_labels(workload)[i] for i in keep]
+    all_labels = resource_labels(workload)
+    labels = [all_labels[i] for i in keep]
     weeks = [w.strftime("%d %b %y") for w in workload.weeks]
     custom = np.dstack([load[keep], cap[keep]]) if keep else np.zeros((0, len(weeks), 2))
     figure = go.Figure(go.Heatmap(

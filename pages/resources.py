@@ -10,6 +10,7 @@ import streamlit as st
 
 from db import repo
 from db.editing import EditorSpec, editor_table, pending_changes
+from db.engine import database_url
 from db.levelling import apply_levelling
 from db.models import (
     BUDGET_CATEGORIES,
@@ -21,7 +22,7 @@ from db.models import (
     GpuReservation,
 )
 from db.resource_grids import GRIDS, save_grid
-from db.views_resources import LevellingPreview, levelling_preview, resources_view
+from db.views_resources import LevellingPreview, ResourcesView, change_head, levelling_preview, resources_view
 from pages._components import illustrative_banner, plain, read, require_workspace, run_action, usd
 from pages._resource_charts import budget_chart, burn_chart, heatmap, reservations_chart
 
@@ -175,8 +176,17 @@ def _levelling(preview: LevellingPreview) -> None:
     right.button("Discard", on_click=_discard, key="levelling_discard", icon=":material/close:")
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _view(url: str, workspace_id: int, head: int, today: date) -> ResourcesView:
+    """The read model, reused while nothing is written to the database ``url`` (``head``: newest change-log
+    id) on the same day. ``url`` is part of the key so that two databases never share an entry."""
+    with read() as session:
+        return resources_view(session=session, workspace_id=workspace_id, today=today)
+
+
 with read() as session:
-    view = resources_view(session=session, workspace_id=workspace_id)
+    head = change_head(session=session)
+view = _view(database_url(), workspace_id, head, date.today())
 
 st.title("Resources")
 illustrative_banner(view.illustrative)
