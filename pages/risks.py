@@ -3,6 +3,8 @@ tasks, the documents' catalogue, and each risk's history with restore of deleted
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -55,8 +57,8 @@ filters_row[3].multiselect("Owner", view.owners, key="risk_filter_owner")
 illustrative_banner(view.illustrative)
 
 
-def _add_from_catalogue(codes: list[str] | None) -> None:
-    if run_action(lambda s: add_from_catalogue(session=s, workspace_id=workspace_id, codes=codes),
+def _add_from_catalogue(codes: list[str] | None, review: date | None) -> None:
+    if run_action(lambda s: add_from_catalogue(session=s, workspace_id=workspace_id, codes=codes, review_date=review),
                   lambda added: f"Added {len(added)} risks from the documents' catalogue"):
         st.rerun()
 
@@ -67,11 +69,14 @@ def _catalogue_picker(key: str) -> None:
     if not titles:
         st.caption("Every risk of the documents' catalogue is in this register.")
         return
-    left, right = st.columns([3, 1], vertical_alignment="bottom")
-    chosen = left.multiselect("Catalogue risks", list(titles), format_func=titles.get, key=f"{key}_codes")
+    left, middle, right = st.columns([3, 1, 1], vertical_alignment="bottom")
+    chosen = left.multiselect("Catalogue risks", list(titles), format_func=titles.get, key=f"{key}_codes",
+                              placeholder="All of them")
+    review = middle.date_input("First review by", value=None, key=f"{key}_review",
+                               help="Optional: the review date the added risks start with.")
     if right.button(f"Add {len(chosen)} chosen" if chosen else f"Add all {len(titles)}", key=f"{key}_add",
                     icon=":material/playlist_add:", type="primary"):
-        _add_from_catalogue(chosen or None)
+        _add_from_catalogue(chosen or None, review)
     st.caption("The documents name each risk and its mitigations (with line citations in *sources*) but give no "
                "probabilities or dollar figures: the ones added here are **illustrative starting values** — "
                "re-estimate them for your startup.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -47,8 +49,10 @@ def test_an_empty_workspace_is_offered_the_whole_catalogue_and_adds_it(app_db):
 def test_chosen_catalogue_risks_are_added_and_no_longer_offered(app_db):
     at = _open(app_db["empty"])
     at.multiselect(key="start_codes").set_value(["funding", "regulation"]).run()
+    at.date_input(key="start_review").set_value(date(2027, 1, 15))
     at.button(key="start_add").click().run()
-    assert sorted(r.code for r in _risks(app_db, "empty")) == ["funding", "regulation"]
+    assert sorted((r.code, r.review_date) for r in _risks(app_db, "empty")) == [
+        ("funding", date(2027, 1, 15)), ("regulation", date(2027, 1, 15))]
     offered = at.multiselect(key="catalogue_codes").options
     assert len(offered) == len(risk_catalogue()) - 2
     assert not any("Funding shortfall" in o for o in offered)
