@@ -1,0 +1,138 @@
+"""Read model of the Modelhub page: the registry with last results, jobs, benchmark runs and errata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from db import modelhub_repo as repo
+from db.models_modelhub import BenchmarkRun, ModelhubJob
+
+JOB_COLUMNS = ["id", "kind", "model", "config", "status", "progress", "step", "total_steps", "metric", "error",
+               "created"]
+RUN_COLUMNS = ["id", "created", "model", "config", "device", "device_type", "precision", "threads", "params",
+               "flops_per_unit", "unit", "units_per_second", "step_ms", "spread_ms", "achieved_gflops", "mfu_pct",
+               "peak_source", "metric_name", "metric_value", "peak_memory_mb", "git_commit"]
+
+
+@dataclass(frozen=True)
+class Errata:
+    """A documents' model as written beside the corrected one, with what is wrong."""
+
+    as_written: str
+    corrected: str
+    source: str
+    errata: str
+    as_written_description: str
+    corrected_description: str
+    as_written_result: str
+    corrected_result: str
+
+
+@dataclass(frozen=True)
+class ModelhubView:
+    registry: pd.DataFrame  # one row per entry: name, family, task, source, dataset, metric, bar, last result
+    jobs: pd.DataFrame  # newest first
+    runs: pd.DataFrame  # newest first
+    errata: list[Errata]
+    model_names: list[str]
+    samples: list[tuple[str, str]]  # (model, text) from the newest jobs and runs that generated text
+    export_csv: str  # every benchmark run, for the download buttons
+    export_json: str
+
+
+def _result(run: BenchmarkRun | None, job: ModelhubJob | None, metric: str) -> tuple[float | None, str]:
+    """The newest measured value of ``metric``: from a succeeded training job or a benchmark run."""
+    job_value = job.metrics.get(metric) if job is not None else None
+    candidates = []
+    if job_value is not None:
+        candidates.append((job.finished_at or job.created_at, float(job_value), f"training job {job.id} "
+                                                                                 f"({job.config_name})"))
+    if run is not None and run.metric_value is not None:
+        candidates.append((run.created_at, run.metric_value, f"benchmark run {run.id} ({run.config_name})"))
+    if not candidates:
+        return None, ""
+    _, value, where = max(candidates, key=lambda c: c[0])
+    return value, where
+
+
+def _job_frame(jobs: list[ModelhubJob], metrics: dict[str, str]) -> pd.DataFrame:
+    rows = [{"id": j.id, "kind": j.kind, "model": j.model_name, "config": j.config_name, "status": j.status,
+             "progress": round(100 * j.progress, 1), "step": j.step, "total_steps": j.total_steps,
+             "metric": j.metrics.get(metrics.get(j.model_name, ""), None), "error": j.error or "",
+             "created": j.created_at} for j in jobs]
+    return pd.DataFrame(rows, columns=JOB_COLUMNS)
+
+
+def _run_frame(runs: list[BenchmarkRun]) -> pd.DataFrame:
+    rows = [{"id": r.id, "created": r.created_at, "model": r.model_name, "config": r.config_name,
+             "device": r.device_name, "device_type": r.device_type, "precision": r.precision,
+             "threads": (r.hardware or {}).get("torch_threads"), "params": r.params, "flops_per_unit": r.flops_per_unit,
+             "unit": r.unit, "units_per_second": r.units_per_second, "step_ms": 1e3 * r.step_time_median,
+             "spread_ms": f"{1e3 * r.step_time_p10:.3g}–{1e3 * r.step_time_p90:.3g}",
+             "achieved_gflops": r.achieved_flops / 1e9 if r.achieved_flops else None,
+             "mfu_pct": 100 * r.mfu if r.mfu is not None else None, "peak_source": r.peak_source,
+             "metric_name": r.metric_name, "metric_value": r.metric_value,
+             "peak_memory_mb": r.peak_memory_bytes / 2**20 if r.peak_memory_bytes else None,
+             "git_commit": (r.git_commit or "")[:12]} for r in runs]
+    return pd.DataFrame(rows, columns=RUN_COLUMNS)
+
+
+def modelhub_view(*, session: Session) -> ModelhubView:
+    """Everything the Modelhub page draws, read in one session."""
+    from modelhub import registry  # imports torch and the model families: only when the page asks
+
+    entries = registry.entries()
+    jobs = repo.list_jobs(session=session, limit=200)
+    runs = repo.list_runs(session=session, limit=500)
+    last_run: dict[str, BenchmarkRun] = {}
+    for r in runs:  # newest first: keep the first seen
+        last_run.setdefault(r.model_name, r)
+    last_job: dict[str, ModelhubJob] = {}
+    for j in jobs:
+        if j.kind == "train" and j.status == "succeeded":
+            last_job.setdefault(j.model_name, j)
+    rows, results = [], {}
+    for e in entries:
+        value, where = _result(last_run.get(e.name), last_job.get(e.name), e.metric)
+        run = last_run.get(e.name)
+        results[e.name] = "not measured yet" if value is None else f"{e.metric} {value:.4g} ({where})"
+        rows.append({
+            "name": e.name, "family": e.family, "task": e.task, "source": e.source, "dataset": e.dataset,
+            "metric": e.metric + (" ↑" if e.higher_is_better else " ↓"), "quality_bar": e.quality_bar,
+            "params": run.params if run else None, "last_result": value, "result_from": where,
+            "passes": e.passes(value) if value is not None else None,
+            "units_per_second": run.units_per_second if run else None,
+            "as_written_of": e.as_written_of or "", "description": e.description,
+        })
+    by_name = {e.name: e for e in entries}
+    errata = [Errata(as_written=e.name, corrected=e.as_written_of, source=e.source, errata=e.errata,
+                     as_written_description=e.description,
+                     corrected_description=by_name[e.as_written_of].description if e.as_written_of in by_name else "",
+                     as_written_result=results[e.name], corrected_result=results.get(e.as_written_of, ""))
+              for e in entries if e.as_written_of]
+    samples: list[tuple[str, str]] = []
+    for item in [*jobs, *runs]:
+        for text in item.samples or []:
+            if len(samples) < 6:
+                samples.append((item.model_name, str(text)))
+    metrics = {e.name: e.metric for e in entries}
+    return ModelhubView(registry=pd.DataFrame(rows), jobs=_job_frame(jobs, metrics), runs=_run_frame(runs),
+                        errata=errata, model_names=[e.name for e in entries], samples=samples,
+                        export_csv=repo.export_runs(session=session, fmt="csv") if runs else "",
+                        export_json=repo.export_runs(session=session, fmt="json") if runs else "")
+
+
+def job_detail(*, session: Session, job_id: int) -> dict[str, Any]:
+    """One job's live state for the progress panel: status, progress, loss curve, metrics, log, samples."""
+    job = repo.get_job(session=session, job_id=job_id)
+    curve = pd.DataFrame(job.loss_curve or [], columns=["step", "loss"])
+    return {"id": job.id, "kind": job.kind, "model": job.model_name, "config": job.config_name,
+            "status": job.status, "progress": job.progress, "step": job.step, "total_steps": job.total_steps,
+            "curve": curve, "metrics": dict(job.metrics or {}), "log": job.log_tail, "error": job.error,
+            "samples": list(job.samples or []), "checkpoint_step": job.checkpoint_step,
+            "resumable": job.kind == "train" and job.status in ("failed", "cancelled") and bool(job.checkpoint_path),
+            "heartbeat": job.heartbeat_at}
