@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -37,7 +38,8 @@ class Plan:
 
 
 def _frame(session: Session, stmt: Select, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(session.execute(stmt).all(), columns=columns)
+    # Plain tuples: pandas probes Row objects attribute by attribute, which cost more than the query.
+    return pd.DataFrame([tuple(row) for row in session.execute(stmt)], columns=columns)
 
 
 def load_plan(*, session: Session, workspace_id: int, today: date | None = None) -> Plan:
@@ -78,8 +80,15 @@ def load_plan(*, session: Session, workspace_id: int, today: date | None = None)
     duration = duration.where(tasks["kind"] != "milestone", likely.fillna(0.0))
     unestimated = int(duration.isna().sum())
     tasks["duration"] = duration.fillna(0.0).clip(lower=0.0)
-    tasks["not_before"] = [calendar.offset(d) if d is not None and not pd.isna(d) else 0.0
-                           for d in tasks["start_date"]]
+    starts = pd.to_datetime(tasks["start_date"])
+    if calendar.working_days:
+        known = starts.notna().to_numpy()
+        offsets = np.zeros(len(tasks))
+        offsets[known] = np.busday_count(np.datetime64(calendar.start, "D"),
+                                         starts[known].to_numpy().astype("datetime64[D]"))
+        tasks["not_before"] = offsets
+    else:
+        tasks["not_before"] = (starts - pd.Timestamp(calendar.start)).dt.days.fillna(0).astype(float)
 
     cpm = critical_path(
         tasks[["id", "name", "duration", "not_before"]].reset_index(drop=True),

@@ -6,6 +6,7 @@ path (and, when asked, the Monte Carlo with the open risks as events) and return
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -45,6 +46,7 @@ class ScheduleRisk:
     criticality: pd.DataFrame  # top tasks: name, project, criticality (0–1), total_float (plan, days)
     cost: dict[str, float]  # p50/p80/p95 total cost, plan_cost (most-likely durations, no events), risk_mean
     events: pd.DataFrame  # risk events used: title, probability_pct, delay_days, cost_usd, tasks, fired
+    fingerprint: str = ""  # of the inputs and settings: an unchanged plan can reuse this result
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,8 @@ class Roadmap:
 
 def task_labels(plan: Plan) -> dict[int, str]:
     """Task id → "Project › Task" for pickers."""
-    return {int(i): f"{r['project']} › {r['name']}" for i, r in plan.tasks.iterrows()}
+    labels = plan.tasks["project"].astype(str) + " › " + plan.tasks["name"].astype(str)
+    return dict(zip(plan.tasks["id"].astype(int).tolist(), labels.tolist(), strict=True))
 
 
 def risk_events(*, session: Session, workspace_id: int, plan: Plan) -> pd.DataFrame:
@@ -90,21 +93,40 @@ def risk_events(*, session: Session, workspace_id: int, plan: Plan) -> pd.DataFr
     return events
 
 
-def schedule_risk(*, session: Session, workspace_id: int, plan: Plan, settings: SimulationSettings) -> ScheduleRisk:
+# Everything the Monte Carlo reads from a plan; a change to any of it invalidates a stored result.
+_SIMULATED = ["id", "name", "project", "milestone_id", "status", "percent_done", "duration", "not_before",
+              "daily_cost_usd", "optimistic_days", "pessimistic_days"]
+
+
+def fingerprint(plan: Plan, events: pd.DataFrame, settings: SimulationSettings) -> str:
+    """A digest of the simulation's inputs (tasks, links, milestones, risk events) and settings."""
+    digest = hashlib.sha256(repr(settings).encode())
+    for part in (plan.tasks[_SIMULATED], plan.links.drop(columns=["version"]), plan.milestones,
+                 events.drop(columns=["task_ids"]).assign(task_ids=events["task_ids"].map(str))):
+        digest.update(pd.util.hash_pandas_object(part.astype(str), index=True).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def schedule_risk(*, session: Session, workspace_id: int, plan: Plan, settings: SimulationSettings,
+                  events: pd.DataFrame | None = None) -> ScheduleRisk:
     """Monte Carlo of the plan: finish per milestone, criticality, cost with the open risks as events."""
+    if events is None:
+        events = risk_events(session=session, workspace_id=workspace_id, plan=plan)
     tasks = plan.tasks
-    done = tasks["status"] == "done"  # finished work has no uncertainty left
+    # Only the work not yet done is uncertain: a task p % done keeps p % of its most-likely duration
+    # and draws the rest from its estimate (a done task is fixed).
+    done_share = np.where(tasks["status"] == "done", 1.0, tasks["percent_done"].astype(float).fillna(0.0) / 100.0)
+    likely = tasks["duration"].to_numpy(dtype=float)
+    low = tasks["optimistic_days"].astype(float).fillna(tasks["duration"]).clip(upper=tasks["duration"])
+    high = tasks["pessimistic_days"].astype(float).fillna(tasks["duration"]).clip(lower=tasks["duration"])
     estimates = pd.DataFrame({
         "id": tasks["id"], "name": tasks["name"], "not_before": tasks["not_before"],
-        "daily_cost_usd": tasks["daily_cost_usd"], "likely": tasks["duration"],
-        "optimistic": tasks["optimistic_days"].astype(float).where(~done).fillna(tasks["duration"]),
-        "pessimistic": tasks["pessimistic_days"].astype(float).where(~done).fillna(tasks["duration"]),
+        "daily_cost_usd": tasks["daily_cost_usd"], "likely": likely,
+        "optimistic": done_share * likely + (1 - done_share) * low.to_numpy(),
+        "pessimistic": done_share * likely + (1 - done_share) * high.to_numpy(),
     }).reset_index(drop=True)
-    # An estimate entered inconsistently with the scheduled duration is held at the duration (never widened).
-    estimates["optimistic"] = estimates[["optimistic", "likely"]].min(axis=1)
-    estimates["pessimistic"] = estimates[["pessimistic", "likely"]].max(axis=1)
     groups = milestone_groups(plan)
-    events = risk_events(session=session, workspace_id=workspace_id, plan=plan)
+    key = fingerprint(plan, events, settings)
     sim = simulate(estimates, plan.links.rename(columns={"predecessor_id": "predecessor",
                                                          "successor_id": "successor", "lag_days": "lag"}),
                    iterations=settings.iterations, distribution=settings.distribution, seed=settings.seed,
@@ -123,7 +145,7 @@ def schedule_risk(*, session: Session, workspace_id: int, plan: Plan, settings: 
         criticality=crit.head(15),
         cost={**cost_q, "plan_cost": float((tasks["duration"] * tasks["daily_cost_usd"]).sum()),
               "risk_mean": float(sim.risk_cost_usd.mean()), "mean": float(np.mean(sim.cost_usd))},
-        events=events[["title", "probability_pct", "delay_days", "cost_usd", "tasks", "fired"]],
+        events=events[["title", "probability_pct", "delay_days", "cost_usd", "tasks", "fired"]], fingerprint=key,
     )
 
 
@@ -138,11 +160,14 @@ def _links_with_names(plan: Plan) -> pd.DataFrame:
 def roadmap(
     *, session: Session, workspace_id: int, baseline_id: int | None = None,
     simulation: SimulationSettings | None = None, simulate_large: bool = False, today: date | None = None,
+    previous: ScheduleRisk | None = None,
 ) -> Roadmap:
     """Everything the Roadmap page draws. Raises ValueError if the plan's links form a cycle.
 
     The Monte Carlo runs with ``simulation`` when the plan has at most :data:`AUTO_SIMULATE_TASKS`
-    tasks, or for any size when ``simulate_large`` is set (the user pressed Run).
+    tasks, or for any size when ``simulate_large`` is set (the user pressed Run). ``previous`` (the
+    last result shown) is returned as it is while the plan, its risks and the settings are unchanged,
+    so a rerun does not simulate again; a stale one is dropped, with a note.
     """
     ws = repo.get(session=session, model=Workspace, row_id=workspace_id)
     plan = load_plan(session=session, workspace_id=workspace_id, today=today)
@@ -157,8 +182,16 @@ def roadmap(
     else:
         baseline_id = None
     risk = None
-    if simulation is not None and not plan.tasks.empty and (simulate_large or len(plan.tasks) <= AUTO_SIMULATE_TASKS):
-        risk = schedule_risk(session=session, workspace_id=workspace_id, plan=plan, settings=simulation)
+    if simulation is not None and not plan.tasks.empty:
+        events = risk_events(session=session, workspace_id=workspace_id, plan=plan)
+        if previous is not None and previous.fingerprint == fingerprint(plan, events, simulation):
+            risk = previous
+        elif simulate_large or len(plan.tasks) <= AUTO_SIMULATE_TASKS:
+            risk = schedule_risk(session=session, workspace_id=workspace_id, plan=plan, settings=simulation,
+                                 events=events)
+        elif previous is not None:
+            notes.append("The plan, its risks or the settings changed since the last simulation: "
+                         "press Run simulation for a fresh one.")
     return Roadmap(workspace=ws.name, illustrative=ws.illustrative, plan=plan, links=_links_with_names(plan),
                    baselines=baselines, baseline_id=baseline_id, slip_tasks=slip_tasks,
                    slip_milestones=slip_milestones, risk=risk, notes=notes)

@@ -80,5 +80,5 @@ def finish_distribution(curve: pd.DataFrame, target: date | None) -> go.Figure:
     figure.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, bargap=0.05,
                          yaxis={"title": "iterations"}, legend={"orientation": "h", "y": -0.2},
                          yaxis2={"title": "P(finish by date)", "overlaying": "y", "side": "right", "range": [0, 1],
-                                 "tickformat": ".0%", "showgrid": False})
+                                 "tickvals": [0, 0.25, 0.5, 0.8, 0.95, 1], "tickformat": ".0%", "showgrid": False})
     return figure

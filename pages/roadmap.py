@@ -30,20 +30,22 @@ def _settings() -> SimulationSettings:
 
 
 def _run_simulation() -> None:
-    state["rm_simulate_large"] = workspace_id
+    state["rm_run"] = True  # one run: later reruns reuse the result while nothing changes
 
 
+cache_key = f"rm_result_{workspace_id}"
 try:
     with read() as session:
         view = roadmap(session=session, workspace_id=workspace_id, baseline_id=state.get("rm_baseline"),
-                       simulation=_settings(), simulate_large=state.get("rm_simulate_large") == workspace_id,
-                       today=today)
+                       simulation=_settings(), simulate_large=state.pop("rm_run", False), today=today,
+                       previous=state.get(cache_key))
 except ValueError as exc:  # a cycle stored before cycles were refused
     st.title("Roadmap")
     st.error(plain(str(exc)), icon=":material/error:")
     st.stop()
 
 plan, tasks = view.plan, view.plan.tasks
+state[cache_key] = view.risk
 st.title("Roadmap")
 illustrative_banner(view.illustrative)
 st.caption(
@@ -198,7 +200,8 @@ with risk_tab:
         whole = risk.finish.loc[PROJECT_LABEL]
         st.caption(f"{risk.settings.iterations:,} iterations, {risk.settings.distribution}, seed {risk.settings.seed}. "
                    "Open threats fire with their probability in each iteration, adding their delay to the tasks "
-                   "they are linked to and their $ impact to the cost. Done tasks keep their most-likely duration.")
+                   "they are linked to and their $ impact to the cost. Only the undone share of a task is uncertain "
+                   "(a task 60 % done keeps 60 % of its most-likely duration).")
         cards = st.columns(4)
         for card, key in zip(cards, ("p50", "p80", "p95"), strict=False):
             card.metric(f"{key.upper()} finish", f"{whole[f'{key}_date']:%d %b %Y}", border=True,

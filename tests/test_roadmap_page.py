@@ -154,3 +154,21 @@ def test_a_large_plan_is_simulated_only_on_request(app_db, two_tasks, monkeypatc
 def test_an_empty_workspace_says_where_to_add_tasks(app_db):
     at = _open(app_db["empty"])
     assert "Projects" in at.info[0].value
+
+
+def test_a_large_plans_result_is_kept_until_the_plan_changes(app_db, two_tasks, monkeypatch):
+    import db.views_roadmap as views
+
+    monkeypatch.setattr(views, "AUTO_SIMULATE_TASKS", 1)
+    calls = []
+    monkeypatch.setattr(views, "simulate", lambda *a, _real=views.simulate, **k: calls.append(1) or _real(*a, **k))
+    at = _open(app_db["empty"])
+    at.button(key="FormSubmitter:rm_simulation-Run simulation").click().run()
+    p50 = _metric(at, "P50 finish")
+    at.run()  # an unrelated rerun: the stored result is shown again, not simulated anew
+    assert _metric(at, "P50 finish") == p50 and len(calls) == 1
+    with app_db["factory"].begin() as s:
+        repo.update(session=s, model=Task, row_id=two_tasks["Design"], values={"likely_days": 7})
+    at.run()
+    assert "P50 finish" not in [m.label for m in at.metric]
+    assert any("changed since the last simulation" in w.value for w in at.warning)
