@@ -3,6 +3,7 @@ tasks, the documents' catalogue, and each risk's history with restore of deleted
 
 from __future__ import annotations
 
+import html
 from datetime import date
 
 import numpy as np
@@ -135,7 +136,9 @@ def _heat_figure() -> go.Figure:
     counts, members = view.heat.counts, view.heat.members
     score = np.outer(counts.index.to_numpy(), counts.columns.to_numpy())
     band = np.searchsorted(BAND_EDGES[1:], score, side="left")  # 0 low … 3 critical
-    hover = [["<br>".join(cell) or "none" for cell in row] for row in members.to_numpy()]
+    # Plotly reads tags in hover text; entities make a title like "<b>x</b>" show as typed.
+    hover = [["<br>".join(html.escape(t, quote=False) for t in cell) or "none" for cell in row]
+             for row in members.to_numpy()]
     # Four flat colour steps, one per band (z is the band 0–3, so each takes a quarter of the scale).
     steps = [[(i + edge) / 4, colour] for i, colour in enumerate(BAND_COLOURS) for edge in (0, 1)]
     figure = go.Figure(go.Heatmap(
@@ -229,7 +232,7 @@ with history_tab:
                 lambda s, i=item.id: repo.restore(session=s, model=Risk, row_id=i),
                 f"Restored risk {item.title!r}"):
             st.rerun()
-        with st.expander(f"History of {item.title}"):
+        with st.expander(f"History of {plain(item.title)}"):
             row_history("risk", int(item.id), workspace_id)
 
 st.subheader("Risk-adjusted schedule and budget", help="The Roadmap's Monte Carlo (beta-PERT over each task's "

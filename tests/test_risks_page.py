@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -123,3 +124,15 @@ def test_the_risk_adjusted_schedule_is_simulated_on_request(app_db):
     assert {"Plan finish (no risk events)", "P80 finish with risks", "P80 cost with risks"} <= set(labels)
     events = at.dataframe[-1].value
     assert (events["tasks"] > 0).sum() == 6  # the demo's six risks linked to tasks
+
+
+def test_a_hostile_risk_title_reaches_the_heat_map_as_text(app_db):
+    hostile = "<b>x</b> & <a href='javascript:alert(1)'>y</a>"
+    with app_db["factory"].begin() as s:
+        repo.create(session=s, model=Risk, values={"workspace_id": app_db["empty"], "category": "legal",
+                                                   "title": hostile})
+    at = _open(app_db["empty"])
+    heat = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    cells = [cell for row in heat["customdata"] for cell in row]
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; &lt;a href='javascript:alert(1)'&gt;y&lt;/a&gt;" in cells
+    assert not any("<b>" in cell or "<a " in cell for cell in cells)
