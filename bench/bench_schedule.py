@@ -141,15 +141,17 @@ def bench_page() -> None:
             demo = create_demo_workspace(session=s).id
         large = build_large_workspace(factory)
         times: dict[str, float] = {}
-        for label, workspace_id, press_run in (("demo, simulated on every view", demo, False),
+        for label, workspace_id, press_run in (("demo (simulated when its inputs change)", demo, False),
                                                ("5,000 tasks", large, False),
-                                               ("5,000 tasks, after Run simulation (2,000 iter.)", large, True)):
+                                               ("5,000 tasks: later runs showing that simulation", large, True)):
             at = AppTest.from_file(str(root / "app.py"), default_timeout=300)
             at.session_state["workspace_id"] = workspace_id
             at.run()
             at.switch_page("pages/roadmap.py").run()
             if press_run:
+                began = time.perf_counter()
                 at.button(key="FormSubmitter:rm_simulation-Run simulation").click().run()
+                times["5,000 tasks: the run that simulates (once per Run press)"] = time.perf_counter() - began
             runs = []
             for _ in range(3):
                 began = time.perf_counter()
@@ -162,9 +164,9 @@ def bench_page() -> None:
     for label, seconds in times.items():
         print(f"  {label:<50} {seconds:6.3f} s  ({seconds / 1.5:.0%} of the 1.5 s budget)")
     emit(Result("schedule", "Roadmap page, 5,000 tasks", times["5,000 tasks"],
-                times["demo, simulated on every view"], 1.5, "demo workspace"))
-    emit(Result("schedule", "Roadmap page, 5,000 tasks + Monte Carlo", times[
-        "5,000 tasks, after Run simulation (2,000 iter.)"], None, 1.5))
+                times["demo (simulated when its inputs change)"], 1.5, "demo workspace"))
+    emit(Result("schedule", "Roadmap page, 5,000 tasks, simulation shown", times[
+        "5,000 tasks: later runs showing that simulation"], None, 1.5))
 
 
 def main() -> None:

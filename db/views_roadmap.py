@@ -102,8 +102,8 @@ def fingerprint(plan: Plan, events: pd.DataFrame, settings: SimulationSettings) 
     """A digest of the simulation's inputs (tasks, links, milestones, risk events) and settings."""
     digest = hashlib.sha256(repr(settings).encode())
     for part in (plan.tasks[_SIMULATED], plan.links.drop(columns=["version"]), plan.milestones,
-                 events.drop(columns=["task_ids"]).assign(task_ids=events["task_ids"].map(str))):
-        digest.update(pd.util.hash_pandas_object(part.astype(str), index=True).to_numpy().tobytes())
+                 events.assign(task_ids=events["task_ids"].map(str))):
+        digest.update(pd.util.hash_pandas_object(part, index=True).to_numpy().tobytes())
     return digest.hexdigest()
 
 
