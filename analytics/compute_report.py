@@ -145,7 +145,9 @@ def build_report(request: CostRequest, gpus: pd.DataFrame, prices: pd.DataFrame,
                              batch_size=request.batch_size, prompt_tokens=request.prompt_tokens,
                              output_tokens=request.output_tokens, utilisation=request.utilisation, price=price.base,
                              tokens_per_day=request.tokens_per_day, peak_factor=request.peak_factor,
-                             measured_output_tps=request.measured_output_tps)
+                             measured_output_tps=request.measured_output_tps,
+                             # fp8 serving stores the weights in fp8 too (1 byte per parameter).
+                             weight_bytes=1.0 if request.precision == "fp8" else 2.0)
     serving = serving_error = None
     curve = pd.DataFrame(columns=["utilisation", "usd_per_m_input", "usd_per_m_output"])
     even = pd.DataFrame()

@@ -132,6 +132,8 @@ def estimate_serving(s: ServingInputs, gpu: Gpu, precision: str = "bf16") -> Ser
     assumptions = [
         {"assumption": "decode roofline", "value": f"max(compute, memory) per step, batch {batch} "
          f"(fits {max_batch})", "source": "kipply; iopsystems/llm-calc; JGalego/llm-calc (A5.1)"},
+        {"assumption": "weights per replica", "value": f"{weights / 1e9:,.1f} GB ({s.weight_bytes:g} B/param) × "
+         f"{WEIGHT_MEMORY_FACTOR} runtime factor", "source": "REFERENCE A7: inference memory ≈ 1.2 × weights + KV"},
         {"assumption": "KV cache per token", "value": f"{kv_tok / 1024:,.0f} KiB (2·{layers}·{s.n_kv_heads}·"
          f"{s.head_dim}·{s.kv_bytes:g} B)", "source": "REFERENCE A5.1 (Llama-3-8B: 128 KiB)"},
         {"assumption": "compute / memory efficiency",

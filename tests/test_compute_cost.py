@@ -361,3 +361,15 @@ def test_stored_benchmark_rows_map_to_measured_runs():
                               units_per_second=2_000.0, peak_flops=1e11, mfu=None, run_id=4, config_name="smoke")
     assert run.measured_mfu == pytest.approx(3e5 * 2_000 / 1e11)
     assert measured_run(runs, 5) is None and measured_run(runs, None) is None
+
+
+def test_fp8_report_serves_fp8_weights_on_the_fp8_peak():
+    from analytics.compute_report import CostRequest, build_report
+
+    tables = (merged_gpus(), price_table(), api_price_table())
+    bf16 = build_report(CostRequest(params=8e9), *tables)
+    fp8 = build_report(CostRequest(params=8e9, precision="fp8"), *tables)
+    assert fp8.serving.weights_gb == bf16.serving.weights_gb / 2 == 8.0
+    assert fp8.serving.prefill_tokens_per_s == pytest.approx(2 * bf16.serving.prefill_tokens_per_s, rel=0.01)
+    no_fp8 = build_report(CostRequest(params=8e9, precision="fp8", gpu="a100-80gb"), *tables)
+    assert no_fp8.training is None and "no fp8" in no_fp8.training_error and "no fp8" in no_fp8.serving_error
