@@ -152,3 +152,21 @@ def test_choosing_a_benchmark_run_calibrates_and_labels_measured_and_assumed_fig
     provenance = next(d.value for d in at.dataframe if "status" in d.value.columns)
     assert set(provenance["status"]) == {"measured", "assumed"}
     assert float(_metric(at, "Training FLOPs")) == pytest.approx(6e7 * 700 * 1e12, rel=1e-3)
+
+
+def test_removing_a_workspace_gpu_row_restores_the_catalogue_figures(app_db):
+    from db.cost_scenarios import add_gpu
+
+    with app_db["factory"].begin() as s:
+        add_gpu(session=s, workspace_id=app_db["empty"],
+                values={"gpu": "h100-sxm", "name": "H100 (derated)", "bf16_tflops": 500.0, "memory_gb": 80.0,
+                        "bandwidth_tbs": 3.35, "source": "own probe", "as_of": "2026-11"})
+    at = _open(app_db["empty"])
+    derated = float(_metric(at, "GPU-hours").replace(",", ""))
+    at.selectbox(key="gpu_remove").set_value("h100-sxm")
+    at.button(key="gpu_remove_button").click().run()
+    assert not at.exception and not at.error
+    restored = float(_metric(at, "GPU-hours").replace(",", ""))
+    assert derated == pytest.approx(restored * 989 / 500, rel=1e-3)
+    with app_db["factory"]() as s:
+        assert gpu_frame(session=s, workspace_id=app_db["empty"]).empty
