@@ -92,7 +92,7 @@ def calibrate(run: MeasuredRun, base: TrainingInputs, gpu: Gpu, units: float) ->
     else:
         klass = "llm" if run.unit == "token" and base.params >= 1e9 else ("small_llm" if run.unit == "token"
                                                                              else "other")
-        d = default_mfu(gpu.key, klass)
+        d = default_mfu(gpu.key, klass, base.precision)
         mfu, low, high = d.base, d.low, d.high
         provenance.append({"figure": "MFU", "value": f"{mfu:.0%}", "status": "assumed",
                            "note": f"the run has no MFU (device peak unknown); default: {d.source}"})

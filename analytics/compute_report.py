@@ -86,7 +86,7 @@ def _price(key: str, gpus: pd.DataFrame, prices: pd.DataFrame, given: float | No
 def _mfu(request: CostRequest) -> MfuDefault:
     if request.mfu is not None:
         return MfuDefault(request.mfu, request.mfu, request.mfu, "input")
-    return default_mfu(request.gpu, model_class(request.params))
+    return default_mfu(request.gpu, model_class(request.params), request.precision)
 
 
 def _cost_vs_gpu(request: CostRequest, gpus: pd.DataFrame, prices: pd.DataFrame, params: float) -> pd.DataFrame:
@@ -102,7 +102,7 @@ def _cost_vs_gpu(request: CostRequest, gpus: pd.DataFrame, prices: pd.DataFrame,
     keep = price.notna().to_numpy() & (peak > 0).to_numpy()
     keys = gpus.index[keep]
     klass = model_class(request.params)
-    mfu = np.array([default_mfu(k, klass).base for k in keys])
+    mfu = np.array([default_mfu(k, klass, request.precision).base for k in keys])
     sweep = sweep_training(params=params, tokens=request.tokens, peak_flops=peak[keep].to_numpy(), mfu=mfu,
                            price=price[keep].to_numpy(), n_gpus=request.n_gpus,
                            overhead=request.failure_overhead + 0.02) if len(keys) else None

@@ -175,10 +175,17 @@ def model_class(params: float, transformer: bool = True) -> str:
     return "small_llm" if params < 1e9 else "llm"
 
 
-def default_mfu(gpu_key: str, klass: str) -> MfuDefault:
-    """Default MFU range for a GPU and model class, with its source (REFERENCE A3/A4)."""
+# fp8 MFU is measured against the (twice as high) fp8 peak, so it is much lower than bf16 MFU.
+_FP8_MFU = MfuDefault(0.15, 0.30, 0.36, "llm-foundry H100 FP8 1b-3b: 14-30% of fp8 peak (REFERENCE A3); NeMo "
+                      "24.12 Llama3-8B FP8 711 TFLOP/s = 36% of 1979 (A4)")
+
+
+def default_mfu(gpu_key: str, klass: str, precision: str = "bf16") -> MfuDefault:
+    """Default MFU range for a GPU, model class and precision, with its source (REFERENCE A3/A4)."""
     if klass not in MODEL_CLASSES:
         raise CatalogueError(f"model class must be one of {', '.join(MODEL_CLASSES)}, got {klass!r}")
     if klass == "other":
         return _MFU[("any", "other")]
+    if precision == "fp8":
+        return _FP8_MFU
     return _MFU[(_FAMILY.get(gpu_key, "other"), klass)]

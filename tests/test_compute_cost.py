@@ -373,3 +373,11 @@ def test_fp8_report_serves_fp8_weights_on_the_fp8_peak():
     assert fp8.serving.prefill_tokens_per_s == pytest.approx(2 * bf16.serving.prefill_tokens_per_s, rel=0.01)
     no_fp8 = build_report(CostRequest(params=8e9, precision="fp8", gpu="a100-80gb"), *tables)
     assert no_fp8.training is None and "no fp8" in no_fp8.training_error and "no fp8" in no_fp8.serving_error
+
+
+def test_fp8_default_mfu_is_measured_against_the_fp8_peak():
+    # llm-foundry FP8 (14-30 % of the fp8 peak) and NeMo's Llama3-8B FP8 (711 of 1979 TFLOP/s = 36 %), REFERENCE A3/A4.
+    fp8, bf16 = default_mfu("h100-sxm", "llm", "fp8"), default_mfu("h100-sxm", "llm")
+    assert fp8.high == pytest.approx(711 / 1979, abs=0.01)
+    # So fp8 promises at most ~1.6x the bf16 throughput at the base values, not 2x.
+    assert 1.0 < fp8.base * H100.peak_flops("fp8") / (bf16.base * H100.peak_flops("bf16")) < 2.0
