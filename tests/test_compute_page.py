@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analytics.compute_report import CostRequest, build_report
+from analytics.gpu_catalogue import api_price_table, merged_gpus, price_table
 from db.cost_scenarios import gpu_frame, scenario_costs
+from pages._components import usd
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.usefixtures("navigation_only")
@@ -30,7 +33,9 @@ def test_defaults_show_the_7b_on_1t_tokens_estimate_with_its_sources(app_db):
     assert at.title[0].value == "Compute cost"
     # 6ND + attention for the inferred 33 × 4224 shape at seq 2048 (REFERENCE A6 gives 4.2e22 for 6ND alone).
     assert _metric(at, "Training FLOPs") == "4.54e+22"
-    assert "$" in _metric(at, "Cost (base)") and "$" in _metric(at, "$ / 1M output tokens")
+    expected = build_report(CostRequest(), merged_gpus(), price_table(), api_price_table())
+    assert _metric(at, "Cost (base)") == usd(expected.training.cost_base_usd)
+    assert _metric(at, "$ / 1M output tokens") == f"${expected.serving.usd_per_m_output:,.3f}"
     assert len(at.get("plotly_chart")) == 4
     assert "illustrative" in " ".join(c.value for c in at.caption)
 
