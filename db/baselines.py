@@ -32,9 +32,11 @@ def snapshot(plan: Plan) -> dict[str, Any]:
     return out
 
 
-def save_baseline(*, session: Session, workspace_id: int, name: str, today: date | None = None) -> Baseline:
-    """Save the workspace's current schedule as a baseline called ``name``."""
-    plan = load_plan(session=session, workspace_id=workspace_id, today=today)
+def save_baseline(
+    *, session: Session, workspace_id: int, name: str, today: date | None = None, working_days: bool = False
+) -> Baseline:
+    """Save the workspace's current schedule (as the Roadmap shows it) as a baseline called ``name``."""
+    plan = load_plan(session=session, workspace_id=workspace_id, today=today, working_days=working_days)
     return repo.create(session=session, model=Baseline,
                        values={"workspace_id": workspace_id, "name": name, "snapshot": snapshot(plan)})
 

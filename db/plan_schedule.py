@@ -42,8 +42,11 @@ def _frame(session: Session, stmt: Select, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame([tuple(row) for row in session.execute(stmt)], columns=columns)
 
 
-def load_plan(*, session: Session, workspace_id: int, today: date | None = None) -> Plan:
-    """Read the live plan of a workspace and schedule it (CPM). Raises ValueError on a cycle."""
+def load_plan(*, session: Session, workspace_id: int, today: date | None = None, working_days: bool = False) -> Plan:
+    """Read the live plan of a workspace and schedule it (CPM). Raises ValueError on a cycle.
+
+    ``working_days``: durations and lags count Monday to Friday only (default: every calendar day).
+    """
     today = today or date.today()
     task_cols = [getattr(Task, c) for c in ("id", *TASK_COLUMNS)]
     tasks = _frame(session, select(*task_cols).where(Task.workspace_id == workspace_id, Task.deleted_at.is_(None))
@@ -67,7 +70,7 @@ def load_plan(*, session: Session, workspace_id: int, today: date | None = None)
         Person.workspace_id == workspace_id, Person.deleted_at.is_(None)), ["id", "name", "cost"]).set_index("id")
 
     starts = [d for d in [*tasks["start_date"].dropna(), *projects["start_date"].dropna()] if d is not None]
-    calendar = Calendar(min(starts) if starts else today)
+    calendar = Calendar(min(starts) if starts else today, working_days=working_days)
 
     tasks["project"] = tasks["project_id"].map(projects["name"])
     tasks["project_order"] = tasks["project_id"].map(projects["sort_order"]).fillna(0)
@@ -75,6 +78,11 @@ def load_plan(*, session: Session, workspace_id: int, today: date | None = None)
     tasks["assignee"] = tasks["assignee_id"].map(people["name"])
     tasks["daily_cost_usd"] = tasks["assignee_id"].map(people["cost"]).fillna(0.0).astype(float) / DAYS_PER_MONTH
     span = (pd.to_datetime(tasks["end_date"]) - pd.to_datetime(tasks["start_date"])).dt.days
+    if working_days:  # a dated task without an estimate lasts its working days
+        both = span.notna().to_numpy()
+        span = span.astype(float)
+        span[both] = np.busday_count(pd.to_datetime(tasks["start_date"])[both].to_numpy().astype("datetime64[D]"),
+                                     pd.to_datetime(tasks["end_date"])[both].to_numpy().astype("datetime64[D]"))
     likely = pd.to_numeric(tasks["likely_days"], errors="coerce").astype(float)
     duration = likely.fillna(span.astype(float))
     duration = duration.where(tasks["kind"] != "milestone", likely.fillna(0.0))

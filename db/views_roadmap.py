@@ -160,17 +160,18 @@ def _links_with_names(plan: Plan) -> pd.DataFrame:
 def roadmap(
     *, session: Session, workspace_id: int, baseline_id: int | None = None,
     simulation: SimulationSettings | None = None, simulate_large: bool = False, today: date | None = None,
-    previous: ScheduleRisk | None = None,
+    previous: ScheduleRisk | None = None, working_days: bool = False,
 ) -> Roadmap:
     """Everything the Roadmap page draws. Raises ValueError if the plan's links form a cycle.
 
     The Monte Carlo runs with ``simulation`` when the plan has at most :data:`AUTO_SIMULATE_TASKS`
     tasks, or for any size when ``simulate_large`` is set (the user pressed Run). ``previous`` (the
     last result shown) is returned as it is while the plan, its risks and the settings are unchanged,
-    so a rerun does not simulate again; a stale one is dropped, with a note.
+    so a rerun does not simulate again; a stale one is dropped, with a note. ``working_days``: see
+    :func:`db.plan_schedule.load_plan`.
     """
     ws = repo.get(session=session, model=Workspace, row_id=workspace_id)
-    plan = load_plan(session=session, workspace_id=workspace_id, today=today)
+    plan = load_plan(session=session, workspace_id=workspace_id, today=today, working_days=working_days)
     baselines = list_baselines(session=session, workspace_id=workspace_id)
     notes = []
     if plan.unestimated:

@@ -33,25 +33,27 @@ def _run_simulation() -> None:
     state["rm_run"] = True  # one run: later reruns reuse the result while nothing changes
 
 
+st.title("Roadmap")
+working_days = st.toggle("Working days only (Mon–Fri)", key="rm_working_days",
+                         help="Count durations and lags in working days; off: every calendar day counts.")
 cache_key = f"rm_result_{workspace_id}"
 try:
     with read() as session:
         view = roadmap(session=session, workspace_id=workspace_id, baseline_id=state.get("rm_baseline"),
                        simulation=_settings(), simulate_large=state.pop("rm_run", False), today=today,
-                       previous=state.get(cache_key))
+                       previous=state.get(cache_key), working_days=working_days)
 except ValueError as exc:  # a cycle stored before cycles were refused
-    st.title("Roadmap")
     st.error(plain(str(exc)), icon=":material/error:")
     st.stop()
 
 plan, tasks = view.plan, view.plan.tasks
 state[cache_key] = view.risk
-st.title("Roadmap")
 illustrative_banner(view.illustrative)
 st.caption(
-    "Each task lasts its most-likely estimate (in calendar days); its Start date on the Projects page is a "
-    "*start no earlier than* date that dependencies can push later but never earlier. The plan starts on "
-    f"{plan.calendar.start:%d %b %Y}, its earliest start. Red bars are critical: any delay to them moves the finish.")
+    f"Each task lasts its most-likely estimate (in {'working' if working_days else 'calendar'} days); its Start "
+    "date on the Projects page is a *start no earlier than* date that dependencies can push later but never "
+    f"earlier. The plan starts on {plan.calendar.start:%d %b %Y}, its earliest start. Red bars are critical: "
+    "any delay to them moves the finish.")
 for note in view.notes:
     st.warning(plain(note), icon=":material/info:")
 if tasks.empty:
@@ -151,7 +153,8 @@ with baselines_tab:
     with st.form("rm_save_baseline", clear_on_submit=True):
         name = st.text_input("Baseline name", max_chars=120, placeholder="e.g. Board plan, Q1", key="rm_baseline_name")
         if st.form_submit_button("Save the current plan as a baseline", icon=":material/bookmark_add:") and \
-                run_action(lambda s: save_baseline(session=s, workspace_id=workspace_id, name=name, today=today),
+                run_action(lambda s: save_baseline(session=s, workspace_id=workspace_id, name=name, today=today,
+                                              working_days=working_days),
                            f"Saved baseline {name!r}"):
             st.rerun()
     baselines = view.baselines
