@@ -107,8 +107,11 @@ with register_tab:
     nonce = st.session_state.setdefault("risks_nonce", 0)
     editor_key = f"risks_grid_{nonce}"
     config = {**GRID, "owner": st.column_config.SelectboxColumn("Owner", options=view.grid.options["owner"])}
+    # Score and EMV right after the estimates they are computed from.
+    order = ["title", "kind", "category", "owner", "probability_pct", "impact", "impact_usd", "score", "emv_usd",
+             "schedule_impact_days", "response", "status", "review_date", "private", "linked_tasks"]
     st.data_editor(view.grid.rows, key=editor_key, num_rows="dynamic", hide_index=True, width="stretch",
-                   column_config=config)
+                   column_config=config, column_order=order)
 
     def _save() -> None:
         changes = st.session_state.get(editor_key, {})
