@@ -8,6 +8,9 @@ import torch
 from modelhub import registry
 from modelhub.registry import RegistryError
 
+# One thread: the results do not depend on it, and on a shared 2-core machine a second OpenMP thread makes
+# small steps hundreds of times slower (see modelhub.trainer.auto_threads).
+torch.set_num_threads(1)
 ALL = registry.list_models()
 
 
