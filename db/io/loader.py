@@ -160,16 +160,25 @@ def parse_predecessors(text: Any) -> list[tuple[int, str, float]]:
     return out
 
 
+def _whole(raw: Any) -> int | None:
+    """A file id: "12", 12 or 12.0 (Excel stores numbers as floats) → 12; anything else → None."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        return int(raw) if raw.is_integer() else None
+    match = re.fullmatch(r"\s*(\d{1,12})(?:\.0*)?\s*", str(raw))
+    return int(match.group(1)) if match else None
+
+
 def _task_ids(name: str, rows: list[PlannedRow], problems: list[FieldError]) -> dict[int, PlannedRow]:
     """Each task row's file id (a positive whole number, unique in the file)."""
     by_id: dict[int, PlannedRow] = {}
     for row in rows:
         raw = row.links.get("id")
-        try:
-            number = int(float(str(raw).strip()))
-            if number <= 0 or float(str(raw).strip()) != number:
-                raise ValueError
-        except (TypeError, ValueError):
+        number = _whole(raw)
+        if number is None or number <= 0:
             problems.append(FieldError(name, "id", f"must be a positive whole number, got {raw!r}", row.row))
             continue
         if number in by_id:
@@ -187,10 +196,7 @@ def _check_task_graph(name: str, by_id: dict[int, PlannedRow], problems: list[Fi
     for number, row in by_id.items():
         parent = row.links.get("parent")
         if parent is not None:
-            try:
-                parent_id = int(float(str(parent)))
-            except ValueError:
-                parent_id = -1
+            parent_id = _whole(parent)
             if parent_id not in by_id:
                 problems.append(FieldError(name, "parent", f"{parent!r} is not the id of a task in this file", row.row))
             else:

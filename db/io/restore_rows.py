@@ -14,6 +14,10 @@ from db.validation import SYSTEM_FIELDS, FieldError, ValidationError, clean_valu
 _AUDIT = ("created_at", "updated_at", "deleted_at")
 
 
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 class RowRestorer:
     """Remembers old id → new id per table, so later tables' links point at the restored rows."""
 
@@ -41,7 +45,11 @@ class RowRestorer:
 
     def _link(self, table: str, number: int, column: Any, value: Any) -> Any:
         target = next(iter(column.foreign_keys)).column.table.name
-        if value is None or (target not in self.ids and target != table):
+        if value is None:
+            return None
+        if not _is_id(value):
+            raise ValidationError([FieldError(table, column.key, f"must be a row id, got {value!r}", number)])
+        if target not in self.ids and target != table:
             return value  # a global table outside the workspace (none today) keeps its id
         mapped = self.ids.get(target, {}).get(value)
         if mapped is None:
@@ -58,6 +66,9 @@ class RowRestorer:
                 values[key] = self._link(table, number, columns[key], values[key])
             elif columns[key].type.python_type is datetime and values[key] is not None:
                 values[key] = self._audit(table, number, {key: values[key]}, (key,))[key]
+        for key, value in values.items():
+            if columns[key].type.python_type is dict and value is not None and not isinstance(value, dict):
+                raise ValidationError([FieldError(table, key, f"must be a JSON object, got {value!r}", number)])
         if model is Baseline and isinstance(values.get("snapshot"), dict):
             tasks = self.ids.get("task", {})
             unknown = [k for k in values["snapshot"] if not str(k).isdigit() or int(k) not in tasks]
@@ -79,8 +90,11 @@ class RowRestorer:
         """
         table = model.__tablename__
         mapping = self.ids.setdefault(table, {})
+        for number, row in rows:
+            if not _is_id(row.get("id")):
+                raise ValidationError([FieldError(table, "id", f"must be a row id, got {row.get('id')!r}", number)])
         olds = [row["id"] for _n, row in rows]
-        if len(set(map(repr, olds))) != len(olds):
+        if len(set(olds)) != len(olds):
             raise ValidationError([FieldError(table, "id", "holds the same id twice", None)])
         own = [c.key for c in model.__table__.columns if any(fk.column.table.name == table for fk in c.foreign_keys)]
         objects = []
