@@ -50,6 +50,7 @@ filters = RiskFilters(
     categories=tuple(filters_row[0].multiselect("Category", RISK_CATEGORIES, key="risk_filter_category")),
     statuses=tuple(filters_row[1].multiselect("Status", RISK_STATUSES, key="risk_filter_status")),
     kinds=tuple(filters_row[2].multiselect("Kind", RISK_KINDS, key="risk_filter_kind")),
+    # The owner choices come from the view, so that widget is drawn after it; its value is already in the state.
     owners=tuple(st.session_state.get("risk_filter_owner", ())),
 )
 with read() as session:
