@@ -12,6 +12,7 @@ import signal
 import threading
 import time
 import traceback
+import uuid
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,6 +33,8 @@ class Reporter:
 
     def __init__(self, factory: sessionmaker[Session], job_id: int, stop: threading.Event) -> None:
         self.factory, self.job_id, self.stop = factory, job_id, stop
+        # Job ids restart in every database; the random part keeps two databases sharing data/ apart.
+        self.checkpoint = checkpoint_dir() / f"job-{job_id}-{uuid.uuid4().hex[:8]}.pt"
         self.losses: list[tuple[int, float]] = []
         self.last_write = 0.0
 
@@ -50,8 +53,8 @@ class Reporter:
             if time.monotonic() - self.last_write >= PROGRESS_SECONDS:
                 self.write(event.step, event.total_steps)
         elif event.kind == "eval":
-            ckpt = str(checkpoint_dir() / f"job-{self.job_id}.pt")
-            has_ckpt = os.path.exists(ckpt)
+            ckpt = str(self.checkpoint)
+            has_ckpt = self.checkpoint.exists()
             self.write(event.step, event.total_steps, metrics=event.metrics,
                        checkpoint_path=ckpt if has_ckpt else None, checkpoint_step=event.step if has_ckpt else None,
                        log=f"step {event.step}/{event.total_steps}: "
@@ -76,7 +79,7 @@ def _train(factory: sessionmaker[Session], job: dict[str, Any], reporter: Report
         reporter.write(0, 1, log="fitting\n")
         recipe.fit()
         return recipe.evaluate(), recipe.generate(2)
-    ckpt = checkpoint_dir() / f"job-{job['id']}.pt"
+    ckpt = reporter.checkpoint
     if job["resume_from"]:
         # Copy, so the old job's checkpoint stays as it was; replace() makes the copy appear whole.
         shutil.copyfile(job["resume_from"], ckpt.with_name(ckpt.name + ".part"))
