@@ -39,6 +39,8 @@ MOVE_COLUMNS = ["name", "old_start", "old_end", "new_start", "new_end", "shift_d
                 "critical", "within_float"]
 # How many extra whole weeks past the first clearing shift a move may try.
 EXTRA_WEEKS = 8
+# Tasks tried per over-allocated cell: bounds the work on a heavily over-allocated week.
+MAX_CANDIDATES = 8
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class LevellingPlan:
     excess_before: float  # total over-allocation, summed over resources in their own unit
     excess_after: float
     resolved: bool  # no over-allocation left
+    stopped_early: bool = False  # the evaluation budget ran out before every cell was tried
 
     @property
     def finish_delay_days(self) -> int:
@@ -100,13 +103,15 @@ class _State:
         self.cap = workload.capacity.to_numpy()
         over = np.clip(self.load - self.cap, 0, None)
         self.peak0 = over.max(axis=1) if over.size else np.zeros(len(self.cap))
+        self.evaluations = 0
 
-    def contrib(self, rows: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    def contrib(self, rows: np.ndarray, start: np.ndarray, end: np.ndarray, window: slice) -> np.ndarray:
+        """Load of demand ``rows`` placed at day numbers ``start``..``end`` in the weeks ``window``."""
         epoch = np.datetime64("1970-01-01", "D")
         demand = Demand(self.d_kind[rows], np.zeros(len(rows), dtype="int64"), np.zeros(len(rows), dtype="int64"),
                         self.d_amount[rows])
         return contributions(demand, epoch + start.astype("timedelta64[D]"), epoch + end.astype("timedelta64[D]"),
-                             self.weeks)
+                             self.weeks[window])
 
     def excess(self, load: np.ndarray, rows: np.ndarray | slice) -> np.ndarray:
         over = load - self.cap[rows]
@@ -143,34 +148,44 @@ def _propagate(state: _State, links: dict[int, list[tuple[int, str, float]]], ta
 
 
 def _evaluate(state: _State, new_start: dict[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """(affected resource rows, their new load, rows' demand) for the move, or None if it changes no load."""
+    """(affected resource rows, their new load, rows' demand) for the move, or None if it changes no load.
+
+    Only the weeks between the moved tasks' old starts and new ends are recomputed.
+    """
+    state.evaluations += 1
     moved = [t for t in new_start if t in state.rows_of_task]
     if not moved:
         return None
     rows = np.concatenate([state.rows_of_task[t] for t in moved])
-    old = state.contrib(rows, state.start[state.d_task[rows]], state.end[state.d_task[rows]])
-    shift = np.array([new_start[t] - state.start[t] for t in state.d_task[rows]])
-    new = state.contrib(rows, state.start[state.d_task[rows]] + shift, state.end[state.d_task[rows]] + shift)
+    tasks = state.d_task[rows]
+    shift = np.fromiter((new_start[t] - state.start[t] for t in tasks), dtype="int64", count=len(tasks))
+    start, end = state.start[tasks], state.end[tasks]
+    first_week = max(0, int((start.min() - state.week0[0]) // 7))
+    last_week = min(len(state.week0), int((end.max() + shift.max() - state.week0[0]) // 7) + 1)
+    window = slice(first_week, last_week)
+    old = state.contrib(rows, start, end, window)
+    new = state.contrib(rows, start + shift, end + shift, window)
     affected = np.unique(state.d_res[rows])
-    local = {r: i for i, r in enumerate(affected)}
     load = state.load[affected].copy()
-    np.add.at(load, [local[r] for r in state.d_res[rows]], new - old)
+    np.add.at(load[:, window], np.searchsorted(affected, state.d_res[rows]), new - old)
     return affected, load, rows
 
 
 def level(tasks: pd.DataFrame, allocations: pd.DataFrame, people: pd.DataFrame, pools: pd.DataFrame,
           total_float: pd.Series, links: pd.DataFrame | None = None, *, movable: pd.Series | None = None,
-          max_shift_days: int = 182, max_moves: int = 400) -> LevellingPlan:
+          max_shift_days: int = 182, max_moves: int = 400, max_evaluations: int = 600) -> LevellingPlan:
     """Suggest later dates for some tasks so that no resource is over-allocated (see the module docstring).
 
     ``total_float``: calendar days by task id (missing = 0, i.e. critical). ``links``: predecessor_id,
     successor_id, kind (FS/SS/FF/SF), lag_days. ``movable``: bool by task id, False for tasks that must keep
     their dates (started or done); default all. ``max_shift_days`` bounds how far phase 2 may push a task.
+    ``max_evaluations`` bounds the what-if moves tried, so a very large, very over-allocated plan gets a
+    partial suggestion in bounded time (``stopped_early``) instead of a page that hangs.
     """
     dated = tasks.dropna(subset=["start_date", "end_date"])
     names = tasks["name"] if "name" in tasks.columns else pd.Series(tasks.index.astype(str), index=tasks.index)
     if dated.empty:
-        return _plan(tasks, names, total_float, tasks, 0.0, 0.0, True)
+        return _plan(tasks, names, total_float, tasks, 0.0, 0.0, True, False)
     first = pd.to_datetime(dated["start_date"]).min()
     last = pd.to_datetime(dated["end_date"]).max() + pd.Timedelta(days=max_shift_days + 7 * (EXTRA_WEEKS + 2))
     weeks = week_starts(first, last)
@@ -185,7 +200,7 @@ def level(tasks: pd.DataFrame, allocations: pd.DataFrame, people: pd.DataFrame, 
         skipped: set[tuple[int, int]] = set()
         for _ in range(max_moves):
             cell = _next_cell(state, skipped)
-            if cell is None:
+            if cell is None or state.evaluations >= max_evaluations:
                 break
             if not _apply_best_move(state, by_pred, flt, free, cell, phase, max_shift_days):
                 skipped.add(cell)
@@ -195,7 +210,8 @@ def level(tasks: pd.DataFrame, allocations: pd.DataFrame, people: pd.DataFrame, 
     changed = state.dated & (state.start != state.start0)
     new_dates.loc[changed, "start_date"] = pd.to_datetime(epoch + state.start[changed].astype("timedelta64[D]")).date
     new_dates.loc[changed, "end_date"] = pd.to_datetime(epoch + state.end[changed].astype("timedelta64[D]")).date
-    return _plan(tasks, names, total_float, new_dates, before, after, after <= TOLERANCE)
+    return _plan(tasks, names, total_float, new_dates, before, after, after <= TOLERANCE,
+                 state.evaluations >= max_evaluations)
 
 
 def _next_cell(state: _State, skipped: set[tuple[int, int]]) -> tuple[int, int] | None:
@@ -215,16 +231,16 @@ def _next_cell(state: _State, skipped: set[tuple[int, int]]) -> tuple[int, int] 
 def _apply_best_move(state: _State, links: dict[int, list[tuple[int, str, float]]], flt: np.ndarray,
                      free: np.ndarray, cell: tuple[int, int], phase: int, max_shift_days: int) -> bool:
     r, w = cell
-    rows = np.nonzero(state.d_res == r)[0]
     week_start, week_end = state.week0[w], state.week0[w] + 7
-    tasks = {int(state.d_task[i]) for i in rows
-             if state.start[state.d_task[i]] < week_end and state.end[state.d_task[i]] > week_start}
+    on_cell = state.d_task[state.d_res == r]
+    on_cell = np.unique(on_cell[(state.start[on_cell] < week_end) & (state.end[on_cell] > week_start)])
+    on_cell = on_cell[free[on_cell] & ((flt[on_cell] > 0) if phase == 1 else True)]
+    # The tasks with the most float first (phase 1 can shift them furthest); a bounded number per cell.
+    candidates = on_cell[np.lexsort((on_cell, -flt[on_cell]))][:MAX_CANDIDATES]
     finish = int(state.end[state.dated].max())
     target_before = float(state.excess(state.load[r], r).sum())
     best: tuple | None = None
-    for t in sorted(tasks):
-        if not free[t] or (phase == 1 and flt[t] <= 0):
-            continue
+    for t in (int(c) for c in candidates):
         clear = int(week_end - state.start[t])
         for k in range(EXTRA_WEEKS + 1):
             shift = clear + 7 * k
@@ -257,6 +273,8 @@ def _apply_best_move(state: _State, links: dict[int, list[tuple[int, str, float]
             score = (newly_critical, new_finish - finish, target_after, shift, t)
             if best is None or score < best[0]:
                 best = (score, new_start, affected, load)
+            if target_after <= TOLERANCE:
+                break  # a longer shift of this task cannot touch fewer tasks, delay less or clear more
     if best is None:
         return False
     _, new_start, affected, load = best
@@ -268,7 +286,7 @@ def _apply_best_move(state: _State, links: dict[int, list[tuple[int, str, float]
 
 
 def _plan(tasks: pd.DataFrame, names: pd.Series, total_float: pd.Series, new_dates: pd.DataFrame,
-          before: float, after: float, resolved: bool) -> LevellingPlan:
+          before: float, after: float, resolved: bool, stopped_early: bool) -> LevellingPlan:
     old_start, old_end = pd.to_datetime(tasks["start_date"]), pd.to_datetime(tasks["end_date"])
     new_start, new_end = pd.to_datetime(new_dates["start_date"]), pd.to_datetime(new_dates["end_date"])
     shift = (new_start - old_start).dt.days
@@ -283,4 +301,5 @@ def _plan(tasks: pd.DataFrame, names: pd.Series, total_float: pd.Series, new_dat
     finish_before = old_end.max() if old_end.notna().any() else None
     finish_after = new_end.max() if new_end.notna().any() else None
     critical = int((moves["critical"] | ~moves["within_float"]).sum())
-    return LevellingPlan(moves, new_dates, finish_before, finish_after, critical, before, after, resolved)
+    return LevellingPlan(moves, new_dates, finish_before, finish_after, critical, before, after, resolved,
+                         stopped_early)

@@ -242,8 +242,7 @@ def levelling_preview(*, session: Session, workspace_id: int, today: date | None
     """
     today = today or date.today()
     data = plan_data(session=session, workspace_id=workspace_id)
-    links = frame(session=session, model=TaskDependency, workspace_id=workspace_id,
-                  columns=["predecessor_id", "successor_id", "kind", "lag_days"])
+    links = _frame(session, TaskDependency, workspace_id, ["predecessor_id", "successor_id", "kind", "lag_days"])
     flt, source = total_float(data.tasks, links)
     starts = pd.to_datetime(data.tasks["start_date"])
     movable = (data.tasks["status"] == "todo") & (data.tasks["kind"] == "task") & (starts > pd.Timestamp(today))

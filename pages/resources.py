@@ -160,6 +160,9 @@ def _levelling(preview: LevellingPreview) -> None:
     cards[3].metric("Over-allocation left", f"{plan.excess_after:,.1f}", border=True,
                     delta=f"{plan.excess_after - plan.excess_before:,.1f}", delta_color="inverse",
                     help="Excess load summed over resources and weeks (hours for people, GPU-weeks for pools).")
+    if plan.stopped_early:
+        st.warning("A partial suggestion: the plan is too over-allocated to level in one go. Apply it, then "
+                   "press **Suggest levelling** again to continue.", icon=":material/hourglass_bottom:")
     st.caption(f"Float: {plain(preview.float_source)}. Only tasks not started yet move; successors move with them.")
     st.dataframe(plan.moves, width="stretch", column_config={
         "name": "Task", "old_start": st.column_config.DateColumn("Start now"),
@@ -252,6 +255,15 @@ else:
 reserved = view.reserved
 if reserved["reserved_usd"].sum() > 0:
     st.plotly_chart(reservations_chart(reserved), width="stretch", key="reservations_chart")
+    st.dataframe(reserved[reserved["reserved_usd"] > 0].reset_index(), hide_index=True, width="stretch",
+                 column_config={"month": st.column_config.DateColumn("Month", format="MMM YYYY"),
+                                "gpu_hours": st.column_config.NumberColumn("Reserved GPU-hours", format="%,.0f"),
+                                "reserved_usd": st.column_config.NumberColumn("Reserved", format="dollar"),
+                                "compute_burn_usd": st.column_config.NumberColumn("Compute in the burn",
+                                                                                  format="dollar"),
+                                "uncovered_usd": st.column_config.NumberColumn(
+                                    "Beyond the burn", format="dollar",
+                                    help="Reserved spend above the GPU pools' compute in the burn that month.")})
     extra = reserved["uncovered_usd"].sum()
     if extra > 0:
         st.warning(f"Reservations commit {usd(extra)} more than the GPU pools' compute in the burn over these "
@@ -273,6 +285,12 @@ if view.budget.empty:
     st.caption("No budget lines yet: add them in **Budget lines** below.")
 else:
     st.plotly_chart(budget_chart(view.budget), width="stretch", key="budget_chart")
+    with st.expander("By month and category"):
+        st.dataframe(view.budget, hide_index=True, width="stretch", column_config={
+            "month": st.column_config.DateColumn("Month", format="MMM YYYY"), "category": "Category",
+            "planned_usd": st.column_config.NumberColumn("Planned", format="dollar"),
+            "actual_usd": st.column_config.NumberColumn("Actual", format="dollar"),
+            "variance_usd": st.column_config.NumberColumn("Actual − planned", format="dollar")})
 
 st.divider()
 st.subheader("Edit")

@@ -166,6 +166,14 @@ def test_levelling_leaves_unmovable_tasks_and_says_when_it_cannot_resolve():
     assert plan.moves.empty and not plan.resolved and plan.excess_after == pytest.approx(40)
 
 
+def test_levelling_stops_at_its_evaluation_budget_and_says_so():
+    tasks, alloc, people = _two_people_plan()
+    flt = pd.Series({1: 0.0, 2: 35.0, 3: 0.0})
+    partial = level(tasks, alloc, people, _pools(), flt, max_evaluations=0)
+    assert partial.stopped_early and partial.moves.empty and not partial.resolved
+    assert not level(tasks, alloc, people, _pools(), flt).stopped_early
+
+
 def test_levelling_writes_nothing_into_its_inputs():
     tasks, alloc, people = _two_people_plan()
     before = tasks.copy()
