@@ -3,7 +3,6 @@ handed to :func:`analytics.compute_report.build_report`."""
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 
 import pandas as pd
@@ -16,6 +15,7 @@ from analytics.gpu_catalogue import api_price_table, merged_gpus, price_table
 from db import repo
 from db.cost_scenarios import gpu_frame, scenarios
 from db.models import Workspace
+from db.models_modelhub import BenchmarkRun
 
 RUN_COLUMNS = ["model_name", "config_name", "device_name", "params", "flops_per_unit", "unit", "units_per_second",
                "peak_flops", "mfu", "created_at"]
@@ -36,29 +36,13 @@ class ComputeView:
     scenario_inputs: dict[int, dict]  # scenario id → the form inputs it was saved with
 
 
-def benchmark_model() -> type | None:
-    """The modelhub's BenchmarkRun table, wherever issue 5 keeps it; None until it lands (catalogue defaults)."""
-    for name in ("db.models_modelhub", "db.models"):
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        if (model := getattr(module, "BenchmarkRun", None)) is not None:
-            return model
-    return None
-
-
 def benchmark_runs(*, session: Session) -> tuple[pd.DataFrame, str]:
     """Stored benchmark runs (global, not per workspace) newest first, and a note for the page."""
-    model = benchmark_model()
-    if model is None:
-        return pd.DataFrame(columns=RUN_COLUMNS), "No benchmark table yet (the modelhub stores runs): using " \
-                                                  "catalogue defaults for MFU and FLOPs."
     # Only runs that measured FLOPs can calibrate (scikit-learn baselines have none).
-    stmt = select(model).where(model.flops_per_unit.is_not(None), model.flops_per_unit > 0,
-                               model.units_per_second > 0, model.params > 0)
-    rows = session.scalars(stmt.order_by(model.id.desc()).limit(200)).all()
-    data = [[getattr(r, c, None) for c in RUN_COLUMNS] for r in rows]
+    stmt = select(BenchmarkRun).where(BenchmarkRun.flops_per_unit.is_not(None), BenchmarkRun.flops_per_unit > 0,
+                                      BenchmarkRun.units_per_second > 0, BenchmarkRun.params > 0)
+    rows = session.scalars(stmt.order_by(BenchmarkRun.id.desc()).limit(200)).all()
+    data = [[getattr(r, c) for c in RUN_COLUMNS] for r in rows]
     frame = pd.DataFrame(data, columns=RUN_COLUMNS, index=pd.Index([r.id for r in rows], name="id"))
     note = "" if rows else "No benchmark run with measured FLOPs stored yet: run `python -m modelhub bench NAME` " \
                            "to calibrate. Until then: catalogue defaults."

@@ -9,6 +9,7 @@ from analytics.gpu_catalogue import api_price_table, merged_gpus, price_table
 from db import repo
 from db.cost_scenarios import add_gpu, gpu_frame, save_scenario, scenario_costs, scenarios, update_gpu
 from db.models import CostScenario, GpuOverride
+from db.models_modelhub import BenchmarkRun
 from db.transaction import transaction
 from db.validation import StaleEditError, ValidationError
 from db.views_compute import compute_cost
@@ -127,16 +128,11 @@ def test_the_view_names_an_unknown_gpu_or_a_missing_price_instead_of_failing(fac
 
 def _benchmark_row(**values):
     """A BenchmarkRun (the modelhub's table) with ``values`` and placeholders for its other required columns."""
-    from db.views_compute import benchmark_model
-
-    model = benchmark_model()
-    if model is None:
-        pytest.skip("the modelhub's BenchmarkRun table has not landed")
     placeholder = {str: "x", int: 1, float: 1.0, bool: False}
-    for column in model.__table__.columns:
+    for column in BenchmarkRun.__table__.columns:
         if column.key not in values and not column.nullable and column.default is None and not column.primary_key:
             values[column.key] = placeholder.get(column.type.python_type, {})
-    return model(**values)
+    return BenchmarkRun(**values)
 
 
 def test_a_stored_benchmark_run_calibrates_the_page_view(factory, workspace_id):
