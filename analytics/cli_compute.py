@@ -1,11 +1,14 @@
 """``python -m analytics compute train|serve …`` — training and serving cost from the bundled catalogue.
 
     python -m analytics compute train --params 7e9 --tokens 1e12 --gpu h100-sxm [--gpus 64] [--mfu 0.4] \
-        [--price 2.5] --json
-    python -m analytics compute serve --params 8e9 --gpu h100-sxm --tokens-per-day 1e9 --json
+        [--price 2.5] [--precision bf16|fp16|fp8|fp32] --json
+    python -m analytics compute serve --params 8e9 --gpu h100-sxm --tokens-per-day 1e9 [--precision fp8] --json
 
-Every figure is printed (JSON with ``--json``). A refusal (unknown GPU, a zero or negative size, MFU outside
-(0, 1], a GPU without a catalogue price and no ``--price``) is one line on stderr and exit code 2.
+Every figure is printed (JSON with ``--json``). ``--precision`` (default bf16) picks the catalogue's dense peak:
+fp16 uses the bf16/fp16 column (the same tensor-core figure on every catalogue GPU), fp8 the fp8 column (and, for
+serving, 1-byte weights), fp32 the fp32 column (4-byte weights and KV cache when serving). A refusal (unknown GPU,
+a precision the GPU has no peak for, a zero or negative size, MFU outside (0, 1], a GPU without a catalogue price
+and no ``--price``) is one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -19,6 +22,11 @@ from typing import Any
 from analytics.gpu_catalogue import CatalogueError, default_mfu, gpu, model_class, price_range
 from analytics.serving_cost import ServingInputs, estimate_serving
 from analytics.training_cost import EstimateError, TrainingInputs, estimate_training
+
+# --precision → (catalogue peak column, bytes per weight when serving, bytes per KV-cache element when serving).
+# The KV cache stays 2-byte under fp8, as on the page (fp8 KV caches are an engine option, not a default).
+PRECISIONS = {"bf16": ("bf16", 2.0, 2.0), "fp16": ("bf16", 2.0, 2.0), "fp8": ("fp8", 1.0, 2.0),
+              "fp32": ("fp32", 4.0, 4.0)}
 
 
 class _RefusalError(Exception):
@@ -51,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--gpus", type=_number, default=8.0, help="GPUs in the cluster (default 8)")
     train.add_argument("--mfu", type=_number, help="model FLOPs utilisation in (0, 1] (default: by GPU and size)")
     train.add_argument("--price", type=_number, help="$/GPU-hour (default: catalogue median on-demand)")
+    train.add_argument("--precision", choices=list(PRECISIONS), default="bf16",
+                       help="peak used: bf16 (default), fp16 (= bf16 peak), fp8, fp32 (dense, from the catalogue)")
     train.add_argument("--json", action="store_true", help="print JSON")
     serve = sub.add_parser("serve", help="tokens/s, $ per 1M input/output tokens and GPUs for a daily load")
     serve.add_argument("--params", type=_number, required=True, help="total parameters, e.g. 8e9")
@@ -60,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--gpus-per-replica", type=_number, default=1.0, help="tensor-parallel GPUs per replica")
     serve.add_argument("--utilisation", type=_number, default=0.5, help="busy share of paid hours (default 0.5)")
     serve.add_argument("--price", type=_number, help="$/GPU-hour (default: catalogue median on-demand)")
+    serve.add_argument("--precision", choices=list(PRECISIONS), default="bf16",
+                       help="peak and weight bytes: bf16/fp16 (2 B), fp8 (1 B), fp32 (4 B)")
     serve.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
@@ -81,6 +93,22 @@ def _price(args: argparse.Namespace) -> tuple[float, float, float]:
     return found.low, found.base, found.high
 
 
+def _precision_notes(precision: str, default_mfu_used: bool) -> list[dict[str, str]]:
+    """What the chosen precision changes and what it does not (shown with the other assumptions)."""
+    notes = []
+    if precision == "fp16":
+        notes.append({"assumption": "fp16 peak", "value": "the catalogue's bf16/fp16 dense column",
+                      "source": "analytics/data/README.md (bf16 and fp16 dense tensor peaks are equal)"})
+    if precision == "fp32":
+        notes.append({"assumption": "fp32 memory", "value": "states 16 B/param as for mixed-precision Adam; "
+                      "activations counted at 2 B (fp32 needs about twice that)",
+                      "source": "analytics/training_cost.py (Korthikanti et al. 2022 assume 16-bit activations)"})
+        if default_mfu_used:
+            notes.append({"assumption": "fp32 MFU", "value": "the bf16 range applied to the fp32 peak (no published "
+                          "fp32 MFU in REFERENCE A3/A4): pass --mfu with a measured figure", "source": "assumed"})
+    return notes
+
+
 def train(args: argparse.Namespace) -> dict[str, Any]:
     """Every training figure as a JSON-ready dict (units in the key names)."""
     chip = gpu(args.gpu)
@@ -88,16 +116,18 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         raise EstimateError(f"'params' must be a positive number, got {args.params:g}")
     n_gpus = _count("gpus", args.gpus)
     low_price, base_price, high_price = _price(args)
-    default = default_mfu(chip.key, model_class(args.params))
+    column = PRECISIONS[args.precision][0]
+    chip.peak_flops(column)  # refuses before any arithmetic when the GPU has no peak at this precision
+    default = default_mfu(chip.key, model_class(args.params), column)
     mfu = args.mfu if args.mfu is not None else default.base
     low, high = (mfu, mfu) if args.mfu is not None else (default.low, default.high)
     inputs = TrainingInputs(params=args.params, active_params=args.active_params, tokens=args.tokens, n_gpus=n_gpus,
                             mfu=mfu, mfu_low=low, mfu_high=high, price=base_price, price_low=low_price,
-                            price_high=high_price)
+                            price_high=high_price, precision=column)
     e = estimate_training(inputs, chip)
     mem = {"weights": e.memory.weights_gb, "gradients": e.memory.grads_gb, "optimiser": e.memory.optimiser_gb}
     return {
-        "gpu": chip.key, "gpus": n_gpus, "flops": e.flops, "flops_method": e.flops_method,
+        "gpu": chip.key, "precision": args.precision, "gpus": n_gpus, "flops": e.flops, "flops_method": e.flops_method,
         "mfu": {"low": low, "base": mfu, "high": high}, "price_usd_per_gpu_hour": {
             "low": low_price, "base": base_price, "high": high_price},
         "gpu_hours": e.gpu_hours, "billed_gpu_hours": e.billed_gpu_hours, "wall_clock_hours": e.wall_clock_hours,
@@ -109,20 +139,23 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
                                         "overhead": e.memory_recompute.overhead_gb,
                                         "total": e.memory_recompute.total_gb},
         "min_gpus": e.memory.min_gpus, "min_gpus_recompute": e.memory_recompute.min_gpus, "fits": e.fits,
-        "storage_gb": e.storage_gb, "storage_usd": e.storage_usd, "assumptions": e.assumptions,
+        "storage_gb": e.storage_gb, "storage_usd": e.storage_usd,
+        "assumptions": [*e.assumptions, *_precision_notes(args.precision, args.mfu is None)],
     }
 
 
 def serve(args: argparse.Namespace) -> dict[str, Any]:
     """Every serving figure as a JSON-ready dict (units in the key names)."""
     chip = gpu(args.gpu)
+    column, weight_bytes, kv_bytes = PRECISIONS[args.precision]
+    chip.peak_flops(column)
     _, price, _ = _price(args)
     inputs = ServingInputs(params=args.params, active_params=args.active_params, tokens_per_day=args.tokens_per_day,
                            gpus_per_replica=_count("gpus-per-replica", args.gpus_per_replica),
-                           utilisation=args.utilisation, price=price)
-    e = estimate_serving(inputs, chip)
+                           utilisation=args.utilisation, price=price, weight_bytes=weight_bytes, kv_bytes=kv_bytes)
+    e = estimate_serving(inputs, chip, precision=column)
     return {
-        "gpu": chip.key, "price_usd_per_gpu_hour": price, "weights_gb": e.weights_gb,
+        "gpu": chip.key, "precision": args.precision, "price_usd_per_gpu_hour": price, "weights_gb": e.weights_gb,
         "kv_cache_bytes_per_token": e.kv_bytes_per_token, "batch": e.batch, "max_batch": e.max_batch,
         "bound": e.bound, "decode_tokens_per_s": e.decode_tokens_per_s,
         "prefill_tokens_per_s": e.prefill_tokens_per_s, "usd_per_m_input_tokens": e.usd_per_m_input,

@@ -67,6 +67,12 @@ def test_text_output_without_json_lists_the_figures(capsys):
     (["serve", "--params", "8e9", "--gpu", "h100-sxm", "--tokens-per-day", "1e9", "--utilisation", "2"],
      "'utilisation'"),
     (["fly"], "invalid choice"),
+    (["train", "--params", "7e9", "--tokens", "1e12", "--gpu", "h100-sxm", "--precision", "int8"],
+     "argument --precision: invalid choice: 'int8'"),
+    (["train", "--params", "7e9", "--tokens", "1e12", "--gpu", "a100-80gb", "--precision", "fp8"],
+     "a100-80gb has no fp8 peak"),
+    (["serve", "--params", "8e9", "--gpu", "a100-80gb", "--tokens-per-day", "1e9", "--precision", "fp8"],
+     "a100-80gb has no fp8 peak"),
 ])
 def test_refusals_are_one_line_and_exit_code_2(capsys, argv, message):
     assert main(argv) == 2
@@ -87,3 +93,44 @@ def test_module_runs_as_a_program():
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["gpus"] >= 1
+
+
+TRAIN = ["train", "--params", "7e9", "--tokens", "1e12", "--gpu", "h100-sxm", "--gpus", "64", "--price", "2.5",
+         "--json"]
+SERVE = ["serve", "--params", "8e9", "--gpu", "h100-sxm", "--tokens-per-day", "1e9", "--price", "3", "--json"]
+
+
+@pytest.mark.parametrize("command", [TRAIN, SERVE])
+def test_every_precision_prints_the_same_json_keys(capsys, command):
+    outputs = {p: _json(capsys, [*command, "--precision", p]) for p in ("bf16", "fp16", "fp8", "fp32")}
+    keys = {p: set(out) for p, out in outputs.items()}
+    assert keys["fp16"] == keys["fp8"] == keys["fp32"] == keys["bf16"] == set(_json(capsys, command))
+    assert {p: out["precision"] for p, out in outputs.items()} == {p: p for p in outputs}
+
+
+def test_training_precision_picks_the_catalogue_peak(capsys):
+    # H100 SXM dense peaks in analytics/data/gpus.csv: 989 bf16/fp16, 1979 fp8, 67 fp32 TFLOP/s (REFERENCE A1).
+    at = {p: _json(capsys, [*TRAIN, "--mfu", "0.4", "--precision", p]) for p in ("bf16", "fp16", "fp8", "fp32")}
+    assert at["fp16"]["gpu_hours"] == at["bf16"]["gpu_hours"]
+    assert at["bf16"]["gpu_hours"] / at["fp8"]["gpu_hours"] == pytest.approx(1979 / 989)
+    assert at["fp32"]["gpu_hours"] / at["bf16"]["gpu_hours"] == pytest.approx(989 / 67)
+    assert at["fp32"]["flops"] == at["bf16"]["flops"]  # precision changes the rate, not the work
+
+
+def test_fp8_training_defaults_to_the_fp8_mfu_range_and_fp32_says_its_mfu_is_assumed(capsys):
+    fp8 = _json(capsys, [*TRAIN, "--precision", "fp8"])
+    # llm-foundry FP8 14-30 % and NeMo Llama3-8B FP8 36 % of the fp8 peak (REFERENCE A3/A4).
+    assert fp8["mfu"] == {"low": 0.15, "base": 0.30, "high": 0.36}
+    fp32 = _json(capsys, [*TRAIN, "--precision", "fp32"])
+    assert any(a["assumption"] == "fp32 MFU" and a["source"] == "assumed" for a in fp32["assumptions"])
+    measured = _json(capsys, [*TRAIN, "--precision", "fp32", "--mfu", "0.5"])
+    assert not any(a["assumption"] == "fp32 MFU" for a in measured["assumptions"])
+
+
+def test_serving_precision_sets_the_bytes_per_weight(capsys):
+    at = {p: _json(capsys, [*SERVE, "--precision", p]) for p in ("bf16", "fp16", "fp8", "fp32")}
+    assert [at[p]["weights_gb"] for p in ("fp8", "bf16", "fp16", "fp32")] == [8.0, 16.0, 16.0, 32.0]
+    assert at["fp32"]["kv_cache_bytes_per_token"] == 2 * at["bf16"]["kv_cache_bytes_per_token"]
+    # Decode at the default batch of 32 is memory-bound: fewer bytes per weight, more tokens/s, fewer $ per 1M output.
+    assert at["fp8"]["usd_per_m_output_tokens"] < at["bf16"]["usd_per_m_output_tokens"] \
+        < at["fp32"]["usd_per_m_output_tokens"]
