@@ -121,8 +121,13 @@ def _bench(args: argparse.Namespace) -> int:
                             train=not args.no_train, **overrides)
         mfu = "n/a" if r.mfu is None else f"{r.mfu:.2%}"
         metric = "not trained" if r.metric_value is None else f"{r.metric_value:.4f}"
-        print(f"{name}: {r.units_per_second:,.0f} {r.unit}s/s on {r.device_name} ({r.precision}), "
-              f"{r.params:,} params, {(r.flops_per_unit or 0):,.0f} FLOPs/{r.unit}, MFU {mfu}, "
+        if r.flops_per_unit is None:  # a fit recipe: training and prediction throughput, no FLOPs
+            speed = f"fit {r.units_per_second:,.0f} {r.unit}s/s, predict {r.predict_units_per_second:,.0f} {r.unit}s/s"
+            work = "FLOPs not counted"
+        else:
+            speed = f"{r.units_per_second:,.0f} {r.unit}s/s"
+            work = f"{r.flops_per_unit:,.0f} FLOPs/{r.unit}, MFU {mfu}"
+        print(f"{name}: {speed} on {r.device_name} ({r.precision}), {r.params:,} params, {work}, "
               f"{r.metric_name} {metric}")
         if factory is not None:
             with transaction(factory, actor="modelhub") as session:
