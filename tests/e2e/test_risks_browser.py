@@ -1,4 +1,5 @@
-"""End to end: a risk re-estimated in the register grid moves to its new cell of the heat map."""
+"""End to end: a risk re-estimated in the register grid moves to its new heat-map cell (named apart from
+tests/db/test_risks.py: test modules share one namespace)."""
 
 from __future__ import annotations
 
