@@ -135,3 +135,22 @@ def test_burn_plan_is_the_overviews_burn_and_runway(factory, demo_id):
         seen = overview(session=s, workspace_id=demo_id, today=TODAY)
     assert plan.burn.equals(seen.burn) and plan.runway == seen.runway
     assert plan.cash.equals(seen.cash)
+
+
+def test_total_float_comes_from_the_critical_path_of_the_current_dates():
+    # A (days 0–5) → B (5–10) is the chain that sets the finish; C (0–3) runs beside it: 7 days of float.
+    # D is undated and left out; a link to it is ignored.
+    import pandas as pd
+
+    from db.views_resources import total_float
+
+    d0 = date(2026, 1, 5)
+    tasks = pd.DataFrame({"name": ["A", "B", "C", "D"],
+                          "start_date": [d0, d0 + timedelta(days=5), d0, None],
+                          "end_date": [d0 + timedelta(days=5), d0 + timedelta(days=10), d0 + timedelta(days=3), None]},
+                         index=[1, 2, 3, 4])
+    links = pd.DataFrame({"predecessor_id": [1, 3], "successor_id": [2, 4], "kind": ["FS", "FS"],
+                          "lag_days": [0.0, 0.0]})
+    flt, source = total_float(tasks, links)
+    assert flt.to_dict() == {1: 0.0, 2: 0.0, 3: 7.0}
+    assert source.startswith("total float from the critical path")
