@@ -38,7 +38,7 @@ working_days = st.toggle("Working days only (Mon–Fri)", key="rm_working_days",
                          help="Count durations and lags in working days; off: every calendar day counts.")
 cache_key = f"rm_result_{workspace_id}"
 try:
-    with read() as session:
+    with read() as session, st.spinner("Simulating the schedule…", show_time=True):
         view = roadmap(session=session, workspace_id=workspace_id, baseline_id=state.get("rm_baseline"),
                        simulation=_settings(), simulate_large=state.pop("rm_run", False), today=today,
                        previous=state.get(cache_key), working_days=working_days)

@@ -86,7 +86,8 @@ def test_table_output_names_the_critical_path(tmp_path, capsys):
     ("id,name,duration,predecessors\n1,a,2,\n2,b,2,\"1;1SS\"\n", "row 2, column 'predecessors': lists the same"),
     ("id,name,optimistic,likely,pessimistic\n1,a,5,3,8\n", "row 1, columns optimistic/likely/pessimistic"),
     ("id,name,duration\n1,a,2,extra\n", "row 1: has 4 cells but the header has 3 columns"),
-    ("id,name,duration,predecessors\n1,Train,2,2\n2,Evaluate,3,1\n", "cycle: 'Train' (id 1) → 'Evaluate' (id 2)"),
+    ("id,name,duration,predecessors\n1,Train,2,2\n2,Evaluate,3,1\n",
+     "cycle: 'Evaluate' (id 2) → 'Train' (id 1) → 'Evaluate' (id 2)"),
     (b"id,name,duration\n1,\xff\xfe,2\n", "is not UTF-8 text"),
 ])
 def test_a_bad_file_is_refused_in_one_line_naming_row_and_column(tmp_path, capsys, text, message):
