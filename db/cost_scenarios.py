@@ -19,6 +19,9 @@ from db import repo
 from db.models import CostScenario, GpuOverride
 from db.validation import FieldError, ValidationError
 
+# The columns of a workspace GPU row the page's grid edits, in display order (units as in gpus.csv).
+GPU_EDIT_COLUMNS = ("gpu", "name", "bf16_tflops", "fp8_tflops", "fp32_tflops", "memory_gb", "bandwidth_tbs",
+                    "usd_per_gpu_hour", "source", "as_of")
 _POSITIVE = ("bf16_tflops", "fp8_tflops", "fp32_tflops", "memory_gb", "bandwidth_tbs")
 _LABEL = GpuOverride.__label__
 
@@ -66,6 +69,40 @@ def update_gpu(*, session: Session, row_id: int, values: dict[str, Any], expecte
                        expected_version=expected_version, row=row)
 
 
+def apply_gpu_edits(*, session: Session, workspace_id: int, ids: list[int], versions: list[int],
+                    edited: dict[Any, dict[str, Any]]) -> int:
+    """Apply a grid's edited rows (position → changed cells) through :func:`update_gpu`; returns how many changed.
+
+    Rows are numbered from 1 in messages, as the grid shows them. Every problem of every row is collected and
+    raised together as one :class:`ValidationError` (or a :class:`StaleEditError`); the caller's transaction then
+    rolls back, so nothing is written.
+    """
+    errors: list[FieldError] = []
+    changed = 0
+    for position, raw in sorted((int(k), v) for k, v in edited.items()):
+        row = position + 1
+        if not 0 <= position < len(ids):
+            errors.append(FieldError(_LABEL, "row", "is not in the table any more; reload the page", row))
+            continue
+        unknown = sorted(set(raw) - set(GPU_EDIT_COLUMNS))
+        errors.extend(FieldError(_LABEL, c, "is not an editable column", row) for c in unknown)
+        current = repo.get(session=session, model=GpuOverride, row_id=ids[position])
+        if current.workspace_id != workspace_id:
+            errors.append(FieldError(_LABEL, "gpu", "belongs to another workspace", row))
+            continue
+        if unknown or not raw:
+            continue
+        try:
+            update_gpu(session=session, row_id=ids[position], values=dict(raw), expected_version=versions[position],
+                       row=row)
+            changed += 1
+        except ValidationError as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    return changed
+
+
 def gpu_frame(*, session: Session, workspace_id: int) -> pd.DataFrame:
     """The workspace's live GPU rows indexed by key, in the bundled catalogue's columns (+ price, id, version)."""
     rows = repo.list_rows(session=session, model=GpuOverride, workspace_id=workspace_id)
@@ -80,6 +117,36 @@ def save_scenario(*, session: Session, workspace_id: int, values: dict[str, Any]
     if isinstance(values.get("name"), str):
         _check_unique(session, CostScenario, workspace_id, "name", values["name"].strip(), None, None)
     return repo.create(session=session, model=CostScenario, values={**values, "workspace_id": workspace_id})
+
+
+def _own_scenario(session: Session, workspace_id: int, scenario_id: int, include_deleted: bool) -> CostScenario:
+    row = repo.get(session=session, model=CostScenario, row_id=scenario_id, include_deleted=include_deleted)
+    if row.workspace_id != workspace_id:
+        raise repo.NotFoundError(f"cost scenario {scenario_id} is not in this workspace")
+    return row
+
+
+def delete_scenario(*, session: Session, workspace_id: int, scenario_id: int,
+                    expected_version: int | None = None) -> CostScenario:
+    """Soft-delete a cost scenario (logged in the history; :func:`restore_scenario` brings it back)."""
+    row = _own_scenario(session, workspace_id, scenario_id, include_deleted=False)
+    repo.soft_delete(session=session, model=CostScenario, row_id=row.id, expected_version=expected_version)
+    return row
+
+
+def restore_scenario(*, session: Session, workspace_id: int, scenario_id: int) -> CostScenario:
+    """Bring a deleted cost scenario back; refused while a live scenario uses its name (rename that one first)."""
+    row = _own_scenario(session, workspace_id, scenario_id, include_deleted=True)
+    if row.deleted_at is not None:
+        _check_unique(session, CostScenario, workspace_id, "name", row.name, row.id, None)
+        repo.restore(session=session, model=CostScenario, row_id=row.id)
+    return row
+
+
+def deleted_scenarios(*, session: Session, workspace_id: int, limit: int = 50) -> list[CostScenario]:
+    """Soft-deleted cost scenarios of a workspace, most recently deleted first (the page's restore list)."""
+    stmt = select(CostScenario).where(CostScenario.workspace_id == workspace_id, CostScenario.deleted_at.is_not(None))
+    return list(session.scalars(stmt.order_by(CostScenario.deleted_at.desc(), CostScenario.id.desc()).limit(limit)))
 
 
 def scenarios(*, session: Session, workspace_id: int, include_private: bool = True) -> list[CostScenario]:

@@ -7,7 +7,18 @@ import pytest
 from analytics.compute_report import CostRequest, build_report, scenario_values
 from analytics.gpu_catalogue import api_price_table, merged_gpus, price_table
 from db import repo
-from db.cost_scenarios import add_gpu, gpu_frame, save_scenario, scenario_costs, scenarios, update_gpu
+from db.cost_scenarios import (
+    add_gpu,
+    apply_gpu_edits,
+    delete_scenario,
+    deleted_scenarios,
+    gpu_frame,
+    restore_scenario,
+    save_scenario,
+    scenario_costs,
+    scenarios,
+    update_gpu,
+)
 from db.models import CostScenario, GpuOverride
 from db.models_modelhub import BenchmarkRun
 from db.transaction import transaction
@@ -152,3 +163,122 @@ def test_a_stored_benchmark_run_calibrates_the_page_view(factory, workspace_id):
     assert view.report.mfu.source == "calibration"
     assert view.report.training.flops == pytest.approx(6e7 * 700 * 1e12)
     assert "measured" in set(view.report.provenance["status"])
+
+
+def _two_gpus(factory, workspace_id):
+    with transaction(factory, actor="t") as s:
+        rows = [add_gpu(session=s, workspace_id=workspace_id, values=CHIP),
+                add_gpu(session=s, workspace_id=workspace_id, values={**CHIP, "gpu": "my-asic-2", "name": "Gen 2"})]
+        return [r.id for r in rows], [r.version for r in rows]
+
+
+def test_grid_edits_of_gpu_rows_are_written_and_logged(factory, workspace_id):
+    ids, versions = _two_gpus(factory, workspace_id)
+    edited = {"1": {"bf16_tflops": 450.0, "usd_per_gpu_hour": 0.95}, "0": {"name": "ASIC v1", "as_of": "2026-12"}}
+    with transaction(factory, actor="t") as s:
+        changed = apply_gpu_edits(session=s, workspace_id=workspace_id, ids=ids, versions=versions, edited=edited)
+    with factory() as s:
+        frame = gpu_frame(session=s, workspace_id=workspace_id)
+        logged = repo.history(session=s, workspace_id=workspace_id, table_name="gpu_override")
+    assert changed == 2
+    assert frame.loc["my-asic-2", ["bf16_tflops", "usd_per_gpu_hour"]].tolist() == [450.0, 0.95]
+    assert frame.loc["my-asic", ["name", "as_of"]].tolist() == ["ASIC v1", "2026-12"]
+    assert frame["version"].tolist() == [2, 2]
+    assert sorted(e.action for e in logged) == ["create", "create", "update", "update"]
+
+
+def test_bad_grid_edits_name_every_row_and_field_and_write_nothing(factory, workspace_id):
+    ids, versions = _two_gpus(factory, workspace_id)
+    edited = {0: {"bf16_tflops": 500.0}, 1: {"memory_gb": -4.0, "gpu": "Gen 2!"}}
+    with pytest.raises(ValidationError) as caught, transaction(factory, actor="t") as s:
+        apply_gpu_edits(session=s, workspace_id=workspace_id, ids=ids, versions=versions, edited=edited)
+    message = str(caught.value)
+    assert "GPU catalogue row row 2: 'memory_gb' must be greater than 0" in message
+    assert "GPU catalogue row row 2: 'gpu' must be lower-case" in message
+    with factory() as s:  # row 1 was valid, but the save is all-or-nothing
+        assert gpu_frame(session=s, workspace_id=workspace_id)["bf16_tflops"].tolist() == [400.0, 400.0]
+
+
+def test_a_grid_edit_to_an_existing_key_or_an_empty_required_cell_is_refused(factory, workspace_id):
+    ids, versions = _two_gpus(factory, workspace_id)
+    for edited, expected in [({1: {"gpu": "my-asic"}}, "row 2: 'gpu' 'my-asic' is already used"),
+                             ({0: {"source": None}}, "row 1: 'source'"),
+                             ({0: {"price": 1.0}}, "row 1: 'price' is not an editable column")]:
+        with pytest.raises(ValidationError, match=expected), transaction(factory, actor="t") as s:
+            apply_gpu_edits(session=s, workspace_id=workspace_id, ids=ids, versions=versions, edited=edited)
+    with factory() as s:
+        assert gpu_frame(session=s, workspace_id=workspace_id)["version"].tolist() == [1, 1]
+
+
+def test_a_grid_edit_of_a_row_changed_meanwhile_is_refused(factory, workspace_id):
+    ids, versions = _two_gpus(factory, workspace_id)
+    with transaction(factory, actor="t") as s:
+        update_gpu(session=s, row_id=ids[0], values={"bf16_tflops": 410.0})
+    with pytest.raises(StaleEditError), transaction(factory, actor="t") as s:
+        apply_gpu_edits(session=s, workspace_id=workspace_id, ids=ids, versions=versions,
+                        edited={0: {"bf16_tflops": 1.0}})
+    with factory() as s:
+        assert gpu_frame(session=s, workspace_id=workspace_id).loc["my-asic", "bf16_tflops"] == 410.0
+
+
+def test_grid_edits_cannot_reach_another_workspaces_gpu_rows(factory, workspace_id):
+    ids, versions = _two_gpus(factory, workspace_id)
+    with transaction(factory, actor="t") as s:
+        other = repo.create_workspace(session=s, name="Other").id
+    with pytest.raises(ValidationError, match="another workspace"), transaction(factory, actor="t") as s:
+        apply_gpu_edits(session=s, workspace_id=other, ids=ids, versions=versions, edited={0: {"name": "x"}})
+
+
+def test_a_deleted_scenario_leaves_the_revenue_engines_list_and_can_be_restored(factory, workspace_id):
+    with transaction(factory, actor="t") as s:
+        kept = save_scenario(session=s, workspace_id=workspace_id, values=scenario_values(_report(), name="Keep"))
+        gone = save_scenario(session=s, workspace_id=workspace_id, values=scenario_values(_report(), name="Drop"))
+        kept_id, gone_id = kept.id, gone.id
+    with transaction(factory, actor="t") as s:
+        delete_scenario(session=s, workspace_id=workspace_id, scenario_id=gone_id)
+    with factory() as s:
+        assert list(scenario_costs(session=s, workspace_id=workspace_id).index) == [kept_id]
+        assert [r.id for r in deleted_scenarios(session=s, workspace_id=workspace_id)] == [gone_id]
+    with transaction(factory, actor="t") as s:
+        restore_scenario(session=s, workspace_id=workspace_id, scenario_id=gone_id)
+    with factory() as s:
+        assert sorted(scenario_costs(session=s, workspace_id=workspace_id).index) == [kept_id, gone_id]
+        assert deleted_scenarios(session=s, workspace_id=workspace_id) == []
+        logged = repo.history(session=s, workspace_id=workspace_id, table_name="cost_scenario", row_id=gone_id)
+    assert [e.action for e in logged] == ["restore", "delete", "create"]
+
+
+def test_restoring_a_scenario_whose_name_was_reused_is_refused(factory, workspace_id):
+    with transaction(factory, actor="t") as s:
+        old = save_scenario(session=s, workspace_id=workspace_id, values=scenario_values(_report(), name="Plan")).id
+    with transaction(factory, actor="t") as s:
+        delete_scenario(session=s, workspace_id=workspace_id, scenario_id=old)
+        save_scenario(session=s, workspace_id=workspace_id, values=scenario_values(_report(tokens=2e12), name="Plan"))
+    with pytest.raises(ValidationError, match="'name' 'Plan' is already used"), transaction(factory, actor="t") as s:
+        restore_scenario(session=s, workspace_id=workspace_id, scenario_id=old)
+    with factory() as s:
+        assert [r.id for r in deleted_scenarios(session=s, workspace_id=workspace_id)] == [old]
+        assert [r.inputs["tokens"] for r in scenarios(session=s, workspace_id=workspace_id)] == [2e12]
+
+
+def test_scenarios_of_another_workspace_cannot_be_deleted_or_restored(factory, workspace_id):
+    with transaction(factory, actor="t") as s:
+        own = save_scenario(session=s, workspace_id=workspace_id, values=scenario_values(_report(), name="Ours")).id
+        other = repo.create_workspace(session=s, name="Other").id
+    for action in (delete_scenario, restore_scenario):
+        with pytest.raises(repo.NotFoundError), transaction(factory, actor="t") as s:
+            action(session=s, workspace_id=other, scenario_id=own)
+    with factory() as s:
+        assert len(scenarios(session=s, workspace_id=workspace_id)) == 1
+
+
+def test_a_stale_scenario_delete_is_refused(factory, workspace_id):
+    with transaction(factory, actor="t") as s:
+        row = save_scenario(session=s, workspace_id=workspace_id, values=scenario_values(_report(), name="Plan"))
+        row_id, version = row.id, row.version
+    with transaction(factory, actor="t") as s:
+        repo.update(session=s, model=CostScenario, row_id=row_id, values={"notes": "edited elsewhere"})
+    with pytest.raises(StaleEditError), transaction(factory, actor="t") as s:
+        delete_scenario(session=s, workspace_id=workspace_id, scenario_id=row_id, expected_version=version)
+    with factory() as s:
+        assert deleted_scenarios(session=s, workspace_id=workspace_id) == []
