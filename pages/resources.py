@@ -163,6 +163,12 @@ def _levelling(preview: LevellingPreview) -> None:
     if plan.stopped_early:
         st.warning("A partial suggestion: the plan is too over-allocated to level in one go. Apply it, then "
                    "press **Suggest levelling** again to continue.", icon=":material/hourglass_bottom:")
+    after = preview.over_after
+    ahead = after[after["week"] >= this_monday] if not after.empty else after
+    if len(after):
+        st.caption(f"After it, {len(ahead)} over-allocated weeks remain from this week on"
+                   + (f" and {len(after) - len(ahead)} in past weeks, which levelling cannot change."
+                      if len(after) > len(ahead) else "."))
     st.caption(f"Float: {plain(preview.float_source)}. Only tasks not started yet move; successors move with them.")
     st.dataframe(plan.moves, width="stretch", column_config={
         "name": "Task", "old_start": st.column_config.DateColumn("Start now"),
