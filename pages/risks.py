@@ -136,13 +136,20 @@ with register_tab:
             st.caption("🔒 private: kept out of the pitch view and its exports.")
 
 
+def _cell_hover(titles: tuple[str, ...], shown: int = 12) -> str:
+    """A heat-map cell's risks for the hover box: the first ``shown`` titles, then how many more."""
+    # Plotly reads tags in hover text; entities make a title like "<b>x</b>" show as typed.
+    lines = [html.escape(t, quote=False) for t in titles[:shown]]
+    if len(titles) > shown:
+        lines.append(f"… and {len(titles) - shown} more")
+    return "<br>".join(lines) or "none"
+
+
 def _heat_figure() -> go.Figure:
     counts, members = view.heat.counts, view.heat.members
     score = np.outer(counts.index.to_numpy(), counts.columns.to_numpy())
     band = np.searchsorted(BAND_EDGES[1:], score, side="left")  # 0 low … 3 critical
-    # Plotly reads tags in hover text; entities make a title like "<b>x</b>" show as typed.
-    hover = [["<br>".join(html.escape(t, quote=False) for t in cell) or "none" for cell in row]
-             for row in members.to_numpy()]
+    hover = [[_cell_hover(cell) for cell in row] for row in members.to_numpy()]
     # Four flat colour steps, one per band (z is the band 0–3, so each takes a quarter of the scale).
     steps = [[(i + edge) / 4, colour] for i, colour in enumerate(BAND_COLOURS) for edge in (0, 1)]
     figure = go.Figure(go.Heatmap(

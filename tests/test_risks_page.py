@@ -136,3 +136,14 @@ def test_a_hostile_risk_title_reaches_the_heat_map_as_text(app_db):
     cells = [cell for row in heat["customdata"] for cell in row]
     assert "&lt;b&gt;x&lt;/b&gt; &amp; &lt;a href='javascript:alert(1)'&gt;y&lt;/a&gt;" in cells
     assert not any("<b>" in cell or "<a " in cell for cell in cells)
+
+
+def test_a_crowded_heat_map_cell_lists_a_dozen_risks_and_counts_the_rest(app_db):
+    with app_db["factory"].begin() as s:
+        for i in range(15):
+            repo.create(session=s, model=Risk, values={"workspace_id": app_db["empty"], "category": "market",
+                                                       "title": f"Rival {i}", "probability_pct": 40, "impact": 4})
+    at = _open(app_db["empty"])
+    heat = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    cell = heat["customdata"][heat["y"].index("probability 3")][heat["x"].index("impact 4")]
+    assert cell.split("<br>") == [f"Rival {i}" for i in range(12)] + ["… and 3 more"]
