@@ -154,3 +154,14 @@ def test_total_float_comes_from_the_critical_path_of_the_current_dates():
     flt, source = total_float(tasks, links)
     assert flt.to_dict() == {1: 0.0, 2: 0.0, 3: 7.0}
     assert source.startswith("total float from the critical path")
+
+
+def test_the_fast_loader_reads_the_same_rows_as_the_shared_one(factory, demo_id):
+    from db.views import frame
+    from db.views_resources import TASK_COLUMNS, _frame
+
+    with factory() as s:
+        fast = _frame(s, Task, demo_id, TASK_COLUMNS)
+        reference = frame(session=s, model=Task, workspace_id=demo_id, columns=TASK_COLUMNS)
+    assert fast.index.tolist() == reference.index.tolist()
+    assert fast.astype(object).to_dict("records") == reference.astype(object).to_dict("records")
