@@ -31,10 +31,20 @@ class Plan:
 
     calendar: Calendar
     tasks: pd.DataFrame  # indexed by task id: TASK_COLUMNS + project, milestone, assignee, duration, not_before,
-    #                      daily_cost_usd, es, ef, ls, lf, total_float, critical, start, finish (dates)
-    links: pd.DataFrame  # id, version, predecessor_id, successor_id, kind, lag_days
+    #                      daily_cost_usd, rollup, es, ef, ls, lf, total_float, critical, start, finish (dates)
+    links: pd.DataFrame  # id, version, predecessor_id, successor_id, kind, lag_days, ignored
     milestones: pd.DataFrame  # indexed by milestone id: name, project_id, project, due_date
     unestimated: int  # tasks with neither an estimate nor dates (scheduled as 0 days)
+
+    @property
+    def work(self) -> pd.DataFrame:
+        """Tasks the schedule computes (summaries with subtasks are rolled up from them instead)."""
+        return self.tasks[~self.tasks["rollup"]]
+
+    @property
+    def work_links(self) -> pd.DataFrame:
+        """Links between scheduled tasks (a link to a rolled-up summary is ignored: link its subtasks)."""
+        return self.links[~self.links["ignored"]]
 
 
 def _frame(session: Session, stmt: Select, columns: list[str]) -> pd.DataFrame:
@@ -98,11 +108,23 @@ def load_plan(*, session: Session, workspace_id: int, today: date | None = None,
     else:
         tasks["not_before"] = (starts - pd.Timestamp(calendar.start)).dt.days.fillna(0).astype(float)
 
+    leaves = _summary_leaves(tasks)
+    tasks["rollup"] = tasks["id"].isin(list(leaves))
+    links["ignored"] = links["predecessor_id"].isin(list(leaves)) | links["successor_id"].isin(list(leaves))
     cpm = critical_path(
-        tasks[["id", "name", "duration", "not_before"]].reset_index(drop=True),
-        links.rename(columns={"predecessor_id": "predecessor", "successor_id": "successor", "lag_days": "lag"}),
+        tasks.loc[~tasks["rollup"], ["id", "name", "duration", "not_before"]].reset_index(drop=True),
+        links[~links["ignored"]].rename(columns={"predecessor_id": "predecessor", "successor_id": "successor",
+                                                 "lag_days": "lag"}),
     )
     tasks = tasks.join(cpm)
+    for summary_id, ids in leaves.items():  # a summary spans its subtasks and is as critical as they are
+        sub = cpm.loc[ids]
+        tasks.loc[summary_id, ["es", "ef", "ls", "lf"]] = [sub["es"].min(), sub["ef"].max(), sub["ls"].min(),
+                                                            sub["lf"].max()]
+        tasks.loc[summary_id, "total_float"] = sub["total_float"].min()
+        tasks.loc[summary_id, "critical"] = bool(sub["critical"].any())
+        tasks.loc[summary_id, "duration"] = sub["ef"].max() - sub["es"].min()
+    tasks["critical"] = tasks["critical"].astype(bool)
     tasks["start"] = pd.to_datetime(calendar.start_dates(tasks["es"].to_numpy(dtype=float))) if len(tasks) else []
     tasks["finish"] = (pd.to_datetime(calendar.finish_dates(tasks["ef"].to_numpy(dtype=float)))
                        if len(tasks) else [])
@@ -112,6 +134,23 @@ def load_plan(*, session: Session, workspace_id: int, today: date | None = None,
     tasks["start"] = tasks["start"].where(~instant, tasks["finish"])
     return Plan(calendar=calendar, tasks=tasks, links=links.reset_index(drop=True), milestones=milestones,
                 unestimated=unestimated)
+
+
+def _summary_leaves(tasks: pd.DataFrame) -> dict[int, list[int]]:
+    """Summary task id → the non-summary tasks beneath it (any depth), for summaries that have some."""
+    kind = dict(zip(tasks["id"], tasks["kind"], strict=True))
+    parent = {int(t): int(p) for t, p in zip(tasks["id"], tasks["parent_id"], strict=True) if not pd.isna(p)}
+    leaves: dict[int, list[int]] = {}
+    for task_id in parent:
+        if kind[task_id] == "summary":
+            continue
+        up, seen = parent.get(task_id), set()
+        while up is not None and up in kind and up not in seen:  # repo refuses loops; be safe anyway
+            seen.add(up)
+            if kind[up] == "summary":
+                leaves.setdefault(up, []).append(task_id)
+            up = parent.get(up)
+    return leaves
 
 
 def milestone_groups(plan: Plan) -> dict[str, tuple[int, list[int]]]:

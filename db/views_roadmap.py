@@ -112,7 +112,7 @@ def schedule_risk(*, session: Session, workspace_id: int, plan: Plan, settings: 
     """Monte Carlo of the plan: finish per milestone, criticality, cost with the open risks as events."""
     if events is None:
         events = risk_events(session=session, workspace_id=workspace_id, plan=plan)
-    tasks = plan.tasks
+    tasks = plan.work
     # Only the work not yet done is uncertain: a task p % done keeps p % of its most-likely duration
     # and draws the rest from its estimate (a done task is fixed).
     done_share = np.where(tasks["status"] == "done", 1.0, tasks["percent_done"].astype(float).fillna(0.0) / 100.0)
@@ -127,7 +127,7 @@ def schedule_risk(*, session: Session, workspace_id: int, plan: Plan, settings: 
     }).reset_index(drop=True)
     groups = milestone_groups(plan)
     key = fingerprint(plan, events, settings)
-    sim = simulate(estimates, plan.links.rename(columns={"predecessor_id": "predecessor",
+    sim = simulate(estimates, plan.work_links.rename(columns={"predecessor_id": "predecessor",
                                                          "successor_id": "successor", "lag_days": "lag"}),
                    iterations=settings.iterations, distribution=settings.distribution, seed=settings.seed,
                    groups={label: ids for label, (_m, ids) in groups.items()}, risks=events)
@@ -174,6 +174,10 @@ def roadmap(
     plan = load_plan(session=session, workspace_id=workspace_id, today=today, working_days=working_days)
     baselines = list_baselines(session=session, workspace_id=workspace_id)
     notes = []
+    ignored = int(plan.links["ignored"].sum()) if len(plan.links) else 0
+    if ignored:
+        notes.append(f"{ignored} dependency(ies) on summary tasks are not scheduled: a summary spans its subtasks, "
+                     "so link the subtasks instead.")
     if plan.unestimated:
         notes.append(f"{plan.unestimated} task(s) have no most-likely estimate and no dates: scheduled as 0 days.")
     slip_tasks = slip_milestones = None

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pandas as pd
 import plotly.graph_objects as go
 
-CRITICAL, NORMAL, BASELINE, DONE = "#DC2626", "#2563EB", "#CBD5E1", "#94A3B8"
+CRITICAL, NORMAL, BASELINE, DONE, SUMMARY = "#DC2626", "#2563EB", "#CBD5E1", "#94A3B8", "#334155"
 DAY_MS = 86_400_000
 
 
@@ -26,8 +26,8 @@ def gantt(tasks: pd.DataFrame, slip: pd.DataFrame | None, today: date) -> go.Fig
     projects, labels = _rows(tasks)
     y = [projects, labels]
     bars = tasks["duration"] > 0
-    colour = [DONE if s == "done" else CRITICAL if c else NORMAL for s, c in zip(tasks["status"], tasks["critical"],
-                                                                                   strict=True)]
+    colour = [SUMMARY if k == "summary" else DONE if s == "done" else CRITICAL if c else NORMAL
+              for k, s, c in zip(tasks["kind"], tasks["status"], tasks["critical"], strict=True)]
     hover = [f"<b>{n}</b><br>{s:%d %b %Y} → {f:%d %b %Y}<br>float {fl:g} d · {st} · {p:g}% done"
              for n, s, f, fl, st, p in zip(tasks["name"], tasks["start"], tasks["finish"], tasks["total_float"],
                                            tasks["status"], tasks["percent_done"], strict=True)]
