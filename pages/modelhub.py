@@ -7,6 +7,7 @@ import streamlit as st
 
 from db.views_modelhub import job_detail, modelhub_view
 from modelhub import jobs
+from modelhub.datasets import DatasetError, uploads
 from modelhub.registry import CONFIG_NAMES, RegistryError
 from pages._components import _ensure_router, plain, problems, read, session_factory
 
@@ -96,6 +97,21 @@ with run_tab:
     if submitted:
         _start(kind, model, config, device, text)
         st.rerun()
+
+    with st.expander("Use your own data"):
+        st.caption("A zip of images in one folder per label (trains the image models, e.g. `mlp`), a UTF-8 text "
+                   "file, or a CSV with `text` and `label` columns. Checked, then stored under its SHA-256; the "
+                   f"limit is {uploads.MAX_UPLOAD_BYTES // 2**20} MB.")
+        upload_kind = st.radio("Kind", list(uploads.KINDS), horizontal=True, key="mh_upload_kind")
+        upload = st.file_uploader("File", type=["zip", "txt", "csv"], key="mh_upload")
+        if upload is not None and st.button("Check and store", key="mh_store"):
+            try:
+                stored = uploads.store(upload.getvalue(), upload_kind)
+            except DatasetError as exc:
+                st.error(problems(str(exc)), icon=":material/error:")
+            else:
+                st.success("Stored. Train on it with this setting:", icon=":material/upload:")
+                st.code(f"dataset={stored}", language=None)
 
     if view.jobs.empty:
         st.caption("No jobs yet.")

@@ -19,7 +19,7 @@ from modelhub.datasets.uploads import load_stored
 
 LOADERS = {"digits": load_digits, "pydoc": load_pydoc, "docstrings": load_docstrings}
 
-__all__ = ["LOADERS", "DatasetError", "ImageDataset", "LabelledText", "TextCorpus", "load"]
+__all__ = ["LOADERS", "DatasetError", "ImageDataset", "LabelledText", "TextCorpus", "load", "load_images"]
 
 
 def load(name: str, **options: Any) -> ImageDataset | LabelledText | TextCorpus:
@@ -33,3 +33,13 @@ def load(name: str, **options: Any) -> ImageDataset | LabelledText | TextCorpus:
         return LOADERS[name](**options)
     except TypeError as err:
         raise DatasetError(f"data set {name!r}: {err}") from None
+
+
+def load_images(name: str, *, size: int = 8, seed: int = 0) -> ImageDataset:
+    """An image data set by name ('digits' or 'upload:images:<sha256>'), resized to size×size.
+
+    For a ``dataset`` config key of image models: anything that is not images is refused by name.
+    """
+    if name != "digits" and not name.startswith("upload:images:"):
+        raise DatasetError(f"data set {name!r} is not images; use 'digits' or an uploaded zip of images")
+    return load(name, size=size, seed=seed)  # type: ignore[return-value]

@@ -12,7 +12,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from modelhub.datasets import load
+from modelhub.datasets import load_images
 from modelhub.recipes import ImageClassification
 from modelhub.registry import register
 
@@ -38,16 +38,17 @@ class MLP(nn.Module):
     higher_is_better=True,
     quality_bar=0.95,
     configs={
-        "smoke": {"steps": 5, "batch_size": 32, "eval_every": 5},
-        "default": {"image_size": 8, "hidden": 128, "steps": 400, "batch_size": 64, "lr": 3e-3,
+        "smoke": {"steps": 5, "batch_size": 32, "eval_every": 5, "warmup_steps": 1},
+        "default": {"dataset": "digits", "image_size": 8, "hidden": 128, "steps": 400, "batch_size": 64, "lr": 3e-3,
                     "warmup_steps": 20, "eval_every": 100},
         "scale": {"hidden": 1024, "steps": 3000, "batch_size": 256, "eval_every": 250},
     },
     description="Dense(128, relu) → Dense(10) as in the TensorFlow appendix example, on 8×8 digits (64 inputs).",
 )
 def mlp(config: dict[str, Any]) -> ImageClassification:
-    """Build the MLP recipe; ``image_size`` resizes the digits, ``hidden`` is the hidden width."""
+    """Build the MLP recipe; ``dataset`` is 'digits' or an uploaded image zip ('upload:images:<sha256>'),
+    ``image_size`` resizes the images, ``hidden`` is the hidden width."""
     torch.manual_seed(config["seed"])  # initial weights follow the seed
-    data = load("digits", size=config["image_size"], seed=config["seed"])
+    data = load_images(config["dataset"], size=config["image_size"], seed=config["seed"])
     c, h, w = data.shape
     return ImageClassification(MLP(c * h * w, config["hidden"], len(data.classes)), data)

@@ -115,3 +115,17 @@ def test_store_writes_under_the_digest_and_loads_back(tmp_path, monkeypatch):
     assert len(list((tmp_path / "uploads").iterdir())) == 1
     with pytest.raises(DatasetError, match="unknown upload"):
         datasets.load("upload:csv:../../etc/passwd")
+
+
+def test_an_uploaded_image_zip_trains_the_mlp_by_name(tmp_path, monkeypatch):
+    from modelhub import registry, trainer
+
+    monkeypatch.setenv("FOUNDERDECK_DATA_DIR", str(tmp_path))
+    blob = _zip({f"{label}/{i}.png": _png(v + i) for label, v in (("dark", 10), ("light", 200)) for i in range(10)})
+    name = uploads.store(blob, "images")
+    recipe = registry.create("mlp", "smoke", dataset=name, threads=1, steps=40, lr=0.01)
+    assert recipe.data.classes == ("dark", "light")
+    result = trainer.train(recipe, device="cpu")
+    assert result.metrics["test_accuracy"] == 1.0  # dark and light images are trivially separable
+    with pytest.raises(DatasetError, match="is not images"):
+        registry.create("mlp", "smoke", dataset="pydoc")
