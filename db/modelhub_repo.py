@@ -151,8 +151,7 @@ def add_run(*, session: Session, values: dict[str, Any], job_id: int | None = No
     mfu = data.get("mfu")
     if mfu is not None and not (math.isfinite(mfu) and mfu >= 0):
         _refuse("benchmark run", "mfu", "must be a non-negative number")
-    run = BenchmarkRun(**data, job_id=job_id)
-    run.device_count = int(values.get("hardware", {}).get("device_count", 1) or 1)
+    run = BenchmarkRun(**data, job_id=job_id)  # device_count: devices the run used (1 unless given)
     session.add(run)
     session.flush()
     return run

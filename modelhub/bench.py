@@ -36,6 +36,7 @@ class BenchResult:
     config_name: str
     device_name: str
     device_type: str
+    device_count: int  # devices the measurement used (the harness times one)
     precision: str
     compiled: bool
     params: int
@@ -166,8 +167,10 @@ def bench_torch(recipe: TorchRecipe, *, device: str = "auto", steps: int = 20, w
         trainer.set_threads(tc.threads)
     precision = "bf16" if tc.precision == "bf16" or (tc.precision == "auto" and dev.type == "cuda") else "fp32"
     params = parameter_count(recipe.model)
-    example = recipe.example_batch(tc.batch_size)
-    fpu = flops_per_unit(recipe, example)  # counted on the CPU copy, before anything is moved
+    # FLOPs per sample/token do not depend on the batch size, so count a batch of 2 (BatchNorm needs > 1), on
+    # the device: a GPT-2-sized batch counted on a CPU would take minutes.
+    recipe.model.to(dev)
+    fpu = flops_per_unit(recipe, to_device(recipe.example_batch(2), dev))
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats(dev)
     times, units = time_torch_steps(recipe, dev, steps=steps, warmup=warmup, precision=precision,
@@ -185,7 +188,8 @@ def bench_torch(recipe: TorchRecipe, *, device: str = "auto", steps: int = 20, w
         samples = fresh.generate(fresh.model, 2)
     return BenchResult(
         model_name=recipe.name, config_name=recipe.config_name, device_name=hardware.device_name(dev),
-        device_type=dev.type, precision=precision, compiled=tc.compile, params=params, unit=recipe.unit,
+        device_type=dev.type, device_count=1, precision=precision, compiled=tc.compile, params=params,
+        unit=recipe.unit,
         flops_per_unit=fpu, batch_units=units, step_time_median=median, step_time_p10=p10, step_time_p90=p90,
         units_per_second=ups, achieved_flops=achieved, peak_flops=peak.flops, peak_source=peak.source,
         mfu=achieved / peak.flops if achieved and peak.flops else None, peak_memory_bytes=memory,
@@ -214,6 +218,7 @@ def bench_fit(recipe: FitRecipe, *, repeats: int = 3) -> BenchResult:
     units = recipe.fit_units()
     return BenchResult(
         model_name=recipe.name, config_name=recipe.config_name, device_name=hardware.cpu_model(), device_type="cpu",
+        device_count=1,
         precision="fp64", compiled=False, params=recipe.parameter_count(), unit=recipe.unit, flops_per_unit=None,
         batch_units=units, step_time_median=median, step_time_p10=p10, step_time_p90=p90,
         units_per_second=units / median, achieved_flops=None, peak_flops=None,

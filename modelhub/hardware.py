@@ -98,12 +98,10 @@ def fingerprint(device: torch.device) -> dict[str, object]:
     }
     if device.type == "cuda":
         props = torch.cuda.get_device_properties(device)
-        info.update(device_count=torch.cuda.device_count(), cuda=torch.version.cuda,
+        info.update(devices_on_machine=torch.cuda.device_count(), cuda=torch.version.cuda,
                     memory_gb=round(props.total_memory / 2**30, 1), capability=f"{props.major}.{props.minor}",
                     driver=_run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"]).split("\n")[0]
                     or None)
-    else:
-        info["device_count"] = 1
     return info
 
 
