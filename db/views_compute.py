@@ -13,7 +13,7 @@ from analytics.calibration import MeasuredRun
 from analytics.compute_report import CostReport, CostRequest, build_report
 from analytics.gpu_catalogue import api_price_table, merged_gpus, price_table
 from db import repo
-from db.cost_scenarios import gpu_frame, scenarios
+from db.cost_scenarios import deleted_scenarios, gpu_frame, scenarios
 from db.models import Workspace
 from db.models_modelhub import BenchmarkRun
 
@@ -28,12 +28,15 @@ class ComputeView:
     report: CostReport | None
     error: str | None  # why there is no report (unknown GPU, no price), in words
     gpus: pd.DataFrame  # merged catalogue, with origin and the workspace's price/id/version where it has a row
+    own_gpus: pd.DataFrame  # the workspace's own GPU rows by key, with id and version (the editable grid)
     prices: pd.DataFrame
     runs: pd.DataFrame  # benchmark runs to calibrate with, indexed by id (empty until the modelhub stores some)
     runs_note: str
     run: MeasuredRun | None  # the chosen run
     scenarios: pd.DataFrame  # saved cost scenarios of the workspace
     scenario_inputs: dict[int, dict]  # scenario id → the form inputs it was saved with
+    scenario_versions: dict[int, int]  # scenario id → version (a delete of a since-changed scenario is refused)
+    deleted: pd.DataFrame  # deleted scenarios (name, gpu, deleted_at) by id, most recent first: the restore list
 
 
 def benchmark_runs(*, session: Session) -> tuple[pd.DataFrame, str]:
@@ -83,6 +86,10 @@ def compute_cost(*, session: Session, workspace_id: int, request: CostRequest, r
                "private", "created_at"]
     table = pd.DataFrame([[getattr(s, c) for c in columns] for s in saved], columns=columns,
                          index=pd.Index([s.id for s in saved], name="id"))
+    gone = deleted_scenarios(session=session, workspace_id=workspace_id)
+    deleted = pd.DataFrame([[s.name, s.gpu, s.deleted_at] for s in gone], columns=["name", "gpu", "deleted_at"],
+                           index=pd.Index([s.id for s in gone], name="id"))
     return ComputeView(workspace=ws.name, illustrative=ws.illustrative, report=report, error=error, gpus=gpus,
-                       prices=prices, runs=runs, runs_note=note, run=run, scenarios=table,
-                       scenario_inputs={s.id: dict(s.inputs) for s in saved})
+                       own_gpus=own, prices=prices, runs=runs, runs_note=note, run=run, scenarios=table,
+                       scenario_inputs={s.id: dict(s.inputs) for s in saved},
+                       scenario_versions={s.id: s.version for s in saved}, deleted=deleted)

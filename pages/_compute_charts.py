@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
+import streamlit as st
 
 from analytics.compute_report import CostReport
 
@@ -60,3 +61,18 @@ def serving_curve(report: CostReport) -> go.Figure:
     fig.update_layout(**_LAYOUT, xaxis={"title": "utilisation", "tickformat": ".0%"},
                       yaxis={"title": "USD per 1M tokens", "tickprefix": "$", "rangemode": "tozero"})
     return fig
+
+
+# Column headers with units for the workspace GPU grid (units of analytics/data/gpus.csv).
+GPU_COLUMNS = {
+    "gpu": st.column_config.TextColumn("Key", help="lower-case letters, digits, '.', '-'; a bundled key overrides it"),
+    "name": st.column_config.TextColumn("Name"),
+    "bf16_tflops": st.column_config.NumberColumn("bf16 TFLOP/s", help="dense bf16/fp16 peak", format="%.0f"),
+    "fp8_tflops": st.column_config.NumberColumn("fp8 TFLOP/s", help="dense; empty: no fp8", format="%.0f"),
+    "fp32_tflops": st.column_config.NumberColumn("fp32 TFLOP/s", format="%.1f"),
+    "memory_gb": st.column_config.NumberColumn("Memory (GB)", format="%.0f"),
+    "bandwidth_tbs": st.column_config.NumberColumn("Bandwidth (TB/s)", format="%.2f"),
+    "usd_per_gpu_hour": st.column_config.NumberColumn("$ / GPU-hour", format="$%.2f"),
+    "source": st.column_config.TextColumn("Source"),
+    "as_of": st.column_config.TextColumn("As of"),
+}

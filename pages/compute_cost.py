@@ -8,7 +8,14 @@ import streamlit as st
 
 from analytics.compute_report import CostRequest, scenario_values
 from db import repo
-from db.cost_scenarios import add_gpu, save_scenario
+from db.cost_scenarios import (
+    GPU_EDIT_COLUMNS,
+    add_gpu,
+    apply_gpu_edits,
+    delete_scenario,
+    restore_scenario,
+    save_scenario,
+)
 from db.models import GpuOverride
 from db.views_compute import compute_cost
 from pages import _compute_charts as charts
@@ -175,10 +182,29 @@ else:
         "private": "Private", "created_at": st.column_config.DatetimeColumn("Saved (UTC)"),
     })
     names = view.scenarios["name"].to_dict()
-    pick, load = st.columns([3, 1], vertical_alignment="bottom")
+    pick, load, drop = st.columns([4, 1, 1], vertical_alignment="bottom")
     chosen = pick.selectbox("Saved scenario", list(names), format_func=names.get, key="cc_scenario_pick")
     load.button("Load into the form", key="cc_scenario_load", on_click=_load_scenario,
                 args=(view.scenario_inputs.get(chosen, {}),))
+    if drop.button("Delete", key="cc_scenario_delete", icon=":material/delete:") and run_action(
+        lambda session: delete_scenario(session=session, workspace_id=workspace_id, scenario_id=chosen,
+                                        expected_version=view.scenario_versions[chosen]),
+        f"Deleted cost scenario {names[chosen]!r}: restore it under 'Deleted cost scenarios'",
+    ):
+        st.rerun()
+if not view.deleted.empty:
+    # Deletes are soft: the scenario and its history stay, and come back from here (or the Projects page's list).
+    with st.expander(f"Deleted cost scenarios ({len(view.deleted)}), restore from here"):
+        for scenario_id, gone in view.deleted.iterrows():
+            left, right = st.columns([5, 1], vertical_alignment="center")
+            left.markdown(f"**{plain(gone['name'])}** on {plain(gone['gpu'] or 'no GPU')}, deleted "
+                          f"{gone['deleted_at']:%Y-%m-%d %H:%M} UTC")
+            if right.button("Restore", key=f"cc_restore_{scenario_id}", icon=":material/undo:") and run_action(
+                lambda session, i=int(scenario_id): restore_scenario(session=session, workspace_id=workspace_id,
+                                                                    scenario_id=i),
+                f"Restored cost scenario {gone['name']!r}",
+            ):
+                st.rerun()
 
 st.subheader("GPU catalogue")
 st.dataframe(view.gpus.drop(columns=[c for c in ("id", "version") if c in view.gpus.columns]), width="stretch")
@@ -202,8 +228,30 @@ with st.expander("Add or override a GPU (stored in this workspace)"), st.form("g
         f"Added GPU {values['gpu']!r} to this workspace",
     ):
         st.rerun()
-own = view.gpus[view.gpus["origin"] != "catalogue"]
+own = view.own_gpus
 if not own.empty:
+    st.markdown("**This workspace's GPU rows**: edit cells, then *Save GPU rows*. Every row is checked; "
+                "one bad cell and nothing is saved.")
+    nonce = st.session_state.setdefault("gpu_grid_nonce", 0)
+    grid_key = f"gpu_grid_{nonce}"
+    with st.container(key="gpu_grid_box"):
+        st.data_editor(own.reset_index()[list(GPU_EDIT_COLUMNS)], key=grid_key, hide_index=True, num_rows="fixed",
+                       width="stretch", column_config=charts.GPU_COLUMNS)
+    ids, versions = [int(i) for i in own["id"]], [int(v) for v in own["version"]]
+
+    def _save_gpus() -> None:
+        edited = st.session_state.get(grid_key, {}).get("edited_rows", {})
+        if run_action(lambda session: apply_gpu_edits(session=session, workspace_id=workspace_id, ids=ids,
+                                                      versions=versions, edited=edited),
+                      lambda n: f"Saved GPU rows: {n} changed" if n else "Nothing to save: edit cells first",
+                      in_callback=True):
+            st.session_state["gpu_grid_nonce"] = nonce + 1  # a fresh grid shows the saved rows
+
+    pending = len(st.session_state.get(grid_key, {}).get("edited_rows", {}))
+    save, note = st.columns([1, 4], vertical_alignment="center")
+    save.button("Save GPU rows", on_click=_save_gpus, key="gpu_grid_save", icon=":material/save:")
+    if pending:
+        note.warning(f"Unsaved: {pending} GPU row(s) changed. Press Save to keep them.", icon=":material/edit_note:")
     remove = st.selectbox("Remove a workspace GPU row", list(own.index), key="gpu_remove")
     if st.button("Remove", key="gpu_remove_button") and run_action(
         lambda session: repo.soft_delete(session=session, model=GpuOverride, row_id=int(own.loc[remove, "id"])),

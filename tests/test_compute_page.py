@@ -7,7 +7,8 @@ from streamlit.testing.v1 import AppTest
 
 from analytics.compute_report import CostRequest, build_report
 from analytics.gpu_catalogue import api_price_table, merged_gpus, price_table
-from db.cost_scenarios import gpu_frame, scenario_costs
+from db import repo
+from db.cost_scenarios import GPU_EDIT_COLUMNS, gpu_frame, scenario_costs
 from pages._components import usd
 from tests.conftest import ROOT
 
@@ -175,3 +176,70 @@ def test_removing_a_workspace_gpu_row_restores_the_catalogue_figures(app_db):
     assert derated == pytest.approx(restored * 989 / 500, rel=1e-3)
     with app_db["factory"]() as s:
         assert gpu_frame(session=s, workspace_id=app_db["empty"]).empty
+
+
+def test_deleting_a_saved_scenario_hides_it_and_the_restore_list_brings_it_back(app_db):
+    demo = app_db["demo"]
+    at = _open(demo)
+    at.button(key="cc_scenario_delete").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "No cost scenarios saved yet." in [c.value for c in at.caption]
+    with app_db["factory"]() as s:
+        assert scenario_costs(session=s, workspace_id=demo).empty
+    restore = next(e for e in at.expander if e.label.startswith("Deleted cost scenarios (1)"))
+    assert "Lexora 8B: train + serve (illustrative)" in restore.markdown[0].value.replace("\\", "")
+    scenario_id = int(restore.button[0].key.removeprefix("cc_restore_"))
+    at.button(key=f"cc_restore_{scenario_id}").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert not [e for e in at.expander if e.label.startswith("Deleted cost scenarios")]
+    with app_db["factory"]() as s:
+        assert list(scenario_costs(session=s, workspace_id=demo).index) == [scenario_id]
+        log = repo.history(session=s, workspace_id=demo, table_name="cost_scenario", row_id=scenario_id)
+    assert [e.action for e in log][:2] == ["restore", "delete"]
+
+
+def test_restoring_a_scenario_whose_name_is_taken_again_says_so_and_keeps_it_deleted(app_db):
+    demo = app_db["demo"]
+    at = _open(demo)
+    at.button(key="cc_scenario_delete").click().run()
+    at.text_input(key="scenario_name").input("Lexora 8B: train + serve (illustrative)")
+    at.button(key="FormSubmitter:save_scenario-Save scenario").click().run()
+    assert not at.error, [e.value for e in at.error]
+    restore = next(e for e in at.expander if e.label.startswith("Deleted cost scenarios (1)"))
+    restore.button[0].click().run()
+    assert "is already used" in at.error[0].value.replace("\\", "")
+    assert any(e.label.startswith("Deleted cost scenarios (1)") for e in at.expander)
+
+
+def _gpu_row(factory, workspace_id: int, **values) -> int:
+    from db.cost_scenarios import add_gpu
+
+    row = {"gpu": "h100-sxm", "name": "H100 (derated)", "bf16_tflops": 500.0, "memory_gb": 80.0,
+           "bandwidth_tbs": 3.35, "source": "own probe", "as_of": "2026-11", **values}
+    with factory.begin() as s:
+        return add_gpu(session=s, workspace_id=workspace_id, values=row).id
+
+
+def test_workspace_gpu_rows_are_shown_in_an_editable_grid_with_units(app_db):
+    _gpu_row(app_db["factory"], app_db["empty"])
+    _gpu_row(app_db["factory"], app_db["empty"], gpu="my-asic", name="Our ASIC", usd_per_gpu_hour=1.1)
+    at = _open(app_db["empty"])
+    grid = next(d for d in at.dataframe if d.key == "gpu_grid_0").value
+    assert list(grid.columns) == list(GPU_EDIT_COLUMNS)
+    assert grid["gpu"].tolist() == ["h100-sxm", "my-asic"] and grid["usd_per_gpu_hour"].tolist()[1] == 1.1
+    # Headers carry units (the stored columns are TFLOP/s, GB, TB/s and $ per GPU-hour).
+    from pages._compute_charts import GPU_COLUMNS
+
+    labels = [GPU_COLUMNS[c]["label"] for c in GPU_EDIT_COLUMNS]
+    assert {"bf16 TFLOP/s", "Memory (GB)", "Bandwidth (TB/s)", "$ / GPU-hour"} <= set(labels)
+
+
+def test_saving_the_gpu_grid_without_edits_changes_nothing(app_db):
+    row_id = _gpu_row(app_db["factory"], app_db["empty"])
+    at = _open(app_db["empty"])
+    at.button(key="gpu_grid_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "Nothing to save" in at.toast[0].value
+    with app_db["factory"]() as s:
+        assert gpu_frame(session=s, workspace_id=app_db["empty"]).loc["h100-sxm", ["id", "version"]].tolist() == [
+            row_id, 1]
