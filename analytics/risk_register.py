@@ -83,8 +83,11 @@ def overdue(risks: pd.DataFrame, today: date) -> pd.DataFrame:
 
 def _states(log: pd.DataFrame) -> pd.DataFrame:
     """One row per change-log entry: when, which risk, and the risk's state just after it, scored."""
-    afters = [a if isinstance(a, dict) else {} for a in log["after"]]
-    states = pd.DataFrame({f: [a.get(f) for a in afters] for f in TREND_FIELDS}, index=log.index)
+    if set(TREND_FIELDS) <= set(log.columns):
+        states = log[list(TREND_FIELDS)].copy()  # already extracted (by the database, say)
+    else:
+        afters = [a if isinstance(a, dict) else {} for a in log["after"]]
+        states = pd.DataFrame({f: [a.get(f) for a in afters] for f in TREND_FIELDS}, index=log.index)
     states["at"] = pd.to_datetime(log["at"])
     states["row_id"] = log["row_id"].astype(int)
     # A purge leaves no "after": the risk is gone from then on, like a soft delete.
@@ -99,9 +102,9 @@ def risk_trend(log: pd.DataFrame, today: date, weeks: int | None = None) -> pd.D
 
     ``log`` has one row per change of a risk: ``at`` (UTC time), ``row_id``, ``action``
     (create/update/delete/restore/purge) and ``after`` (the row's values after the change, a dict,
-    None for a purge). For the end of each week (Sunday 24:00) from the first change's week to
-    ``today``'s (or the last ``weeks`` weeks) it takes every risk's latest state at that instant and
-    returns, indexed by the week's Monday:
+    None for a purge) — or, instead of ``after``, its :data:`TREND_FIELDS` as columns. For the end of
+    each week (Sunday 24:00) from the first change's week to ``today``'s (or the last ``weeks`` weeks)
+    it takes every risk's latest state at that instant and returns, indexed by the week's Monday:
 
     - ``open_risks``: live risks that are not closed;
     - ``total_emv_usd``: their summed EMV in USD (threats negative, opportunities positive);

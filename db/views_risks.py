@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analytics.risk import score_risks
-from analytics.risk_register import HeatMap, heat_map, overdue, risk_trend, statement, top_by_emv
+from analytics.risk_register import TREND_FIELDS, HeatMap, heat_map, overdue, risk_trend, statement, top_by_emv
 from db import repo
 from db.editing import EditorSpec, EditorTable, Lookup, SaveResult, apply_changes, editor_table
 from db.models import ChangeLog, Person, Project, Risk, RiskTaskLink, Task, Workspace
@@ -92,11 +92,18 @@ def _task_names(session: Session, workspace_id: int) -> dict[int, str]:
 
 
 def risk_log(*, session: Session, workspace_id: int) -> pd.DataFrame:
-    """The risk table's change log of a workspace, oldest first: at, row_id, action, after."""
-    stmt = (select(ChangeLog.at, ChangeLog.row_id, ChangeLog.action, ChangeLog.after)
+    """The risk table's change log of a workspace, oldest first: at, row_id, action and the trend's fields.
+
+    The fields are read out of the ``after`` JSON by the database (SQLite and PostgreSQL alike), so a
+    long history is not parsed row by row in Python.
+    """
+    after = ChangeLog.after
+    fields = [after["status"].as_string(), after["kind"].as_string(), after["probability_pct"].as_float(),
+              after["impact"].as_integer(), after["impact_usd"].as_float(), after["deleted_at"].as_string()]
+    stmt = (select(ChangeLog.at, ChangeLog.row_id, ChangeLog.action, *fields)
             .where(ChangeLog.workspace_id == workspace_id, ChangeLog.table_name == Risk.__tablename__)
             .order_by(ChangeLog.id))
-    return pd.DataFrame(session.execute(stmt).all(), columns=["at", "row_id", "action", "after"])
+    return pd.DataFrame(session.execute(stmt).all(), columns=["at", "row_id", "action", *TREND_FIELDS])
 
 
 def risks_view(

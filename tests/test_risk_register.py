@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics.risk import probability_level, score_risks
-from analytics.risk_register import heat_map, overdue, risk_trend, statement, top_by_emv
+from analytics.risk_register import TREND_FIELDS, heat_map, overdue, risk_trend, statement, top_by_emv
 
 
 def _register() -> pd.DataFrame:
@@ -164,3 +164,17 @@ def test_trend_matches_a_plain_replay_of_any_log(log, weeks):
     assert trend["open_risks"].tolist() == [e[0] for e in expected]
     assert np.allclose(trend["total_emv_usd"], [e[1] for e in expected])
     assert np.allclose(trend["mean_score"], [e[2] for e in expected], equal_nan=True)
+
+
+def test_trend_reads_the_fields_as_columns_as_well_as_from_the_after_dicts():
+    log = pd.DataFrame([
+        _entry("2026-11-03T10:00", 1, "create"),
+        _entry("2026-11-04T10:00", 2, "create", kind="opportunity", impact_usd=300_000.0),
+        _entry("2026-11-10T10:00", 1, "delete", deleted_at="2026-11-10T10:00:00"),
+        _entry("2026-11-11T10:00", 2, "purge"),
+    ])
+    flat = log.drop(columns="after").join(pd.DataFrame(
+        [a or {} for a in log["after"]], columns=list(TREND_FIELDS), index=log.index))
+    from_dicts, from_columns = risk_trend(log, date(2026, 11, 23)), risk_trend(flat, date(2026, 11, 23))
+    pd.testing.assert_frame_equal(from_dicts, from_columns)
+    assert from_columns["open_risks"].tolist() == [2, 0, 0, 0]  # weeks of 2, 9, 16 and 23 November
