@@ -11,7 +11,7 @@ from analytics.schedule import link_string
 from analytics.schedule_mc import DISTRIBUTIONS
 from db import repo
 from db.baselines import save_baseline
-from db.models import DEPENDENCY_KINDS, TaskDependency
+from db.models import DEPENDENCY_KINDS, Baseline, TaskDependency
 from db.views_roadmap import AUTO_SIMULATE_TASKS, PROJECT_LABEL, SimulationSettings, roadmap, task_labels
 from pages._components import illustrative_banner, plain, read, require_workspace, run_action, usd
 from pages._gantt import finish_distribution, gantt
@@ -165,6 +165,12 @@ with baselines_tab:
         titles = {int(r.id): f"{r.name} ({r.taken_at:%d %b %Y})" for r in baselines.itertuples()}
         st.selectbox("Compare with", options, format_func=lambda i: "—" if i is None else titles[i],
                      key="rm_baseline", help="Grey bars on the Gantt chart; slip in calendar days (+ = later).")
+    if view.slip_tasks is not None and st.button("Delete this baseline", icon=":material/delete:",
+                                                 key="rm_delete_baseline") and run_action(
+        lambda s: repo.soft_delete(session=s, model=Baseline, row_id=view.baseline_id),
+        "Deleted the baseline (restore it on the Projects page)",
+    ):
+        st.rerun()
     if view.slip_tasks is not None:
         st.subheader("Slip by milestone")
         st.dataframe(view.slip_milestones, hide_index=True, width="stretch", column_config={

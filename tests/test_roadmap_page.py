@@ -117,6 +117,10 @@ def test_saving_a_baseline_and_comparing_shows_the_slip(app_db, two_tasks):
     assert milestones.empty  # these tasks belong to no milestone
     moved = next(d.value for d in at.dataframe if "start_slip_days" in d.value.columns)
     assert dict(zip(moved["name"], moved["finish_slip_days"], strict=True)) == {"Design": 4, "Build": 4}
+    at.button(key="rm_delete_baseline").click().run()
+    assert not at.exception and "Slip by milestone" not in [h.value for h in at.subheader]
+    with app_db["factory"]() as s:
+        assert repo.list_rows(session=s, model=Baseline, workspace_id=app_db["empty"]) == []
 
 
 def test_a_baseline_without_a_name_is_refused(app_db, two_tasks):
