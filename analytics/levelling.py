@@ -19,6 +19,7 @@ discards. Dates are whole calendar days; ``total_float`` is in calendar days (a 
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -104,6 +105,7 @@ class _State:
         over = np.clip(self.load - self.cap, 0, None)
         self.peak0 = over.max(axis=1) if over.size else np.zeros(len(self.cap))
         self.evaluations = 0
+        self.out_of_time = False
 
     def contrib(self, rows: np.ndarray, start: np.ndarray, end: np.ndarray, window: slice) -> np.ndarray:
         """Load of demand ``rows`` placed at day numbers ``start``..``end`` in the weeks ``window``."""
@@ -173,14 +175,17 @@ def _evaluate(state: _State, new_start: dict[int, int]) -> tuple[np.ndarray, np.
 
 def level(tasks: pd.DataFrame, allocations: pd.DataFrame, people: pd.DataFrame, pools: pd.DataFrame,
           total_float: pd.Series, links: pd.DataFrame | None = None, *, movable: pd.Series | None = None,
-          max_shift_days: int = 182, max_moves: int = 400, max_evaluations: int = 600) -> LevellingPlan:
+          max_shift_days: int = 182, max_moves: int = 400, max_evaluations: int = 600,
+          time_budget_s: float | None = None) -> LevellingPlan:
     """Suggest later dates for some tasks so that no resource is over-allocated (see the module docstring).
 
     ``total_float``: calendar days by task id (missing = 0, i.e. critical). ``links``: predecessor_id,
     successor_id, kind (FS/SS/FF/SF), lag_days. ``movable``: bool by task id, False for tasks that must keep
     their dates (started or done); default all. ``max_shift_days`` bounds how far phase 2 may push a task.
     ``max_evaluations`` bounds the what-if moves tried, so a very large, very over-allocated plan gets a
-    partial suggestion in bounded time (``stopped_early``) instead of a page that hangs.
+    partial suggestion in bounded time (``stopped_early``) instead of a page that hangs. ``time_budget_s``
+    (wall-clock seconds, default none) bounds it the same way for a page; the result then depends on the
+    machine's speed, which is why it is off unless a caller asks for it.
     """
     dated = tasks.dropna(subset=["start_date", "end_date"])
     names = tasks["name"] if "name" in tasks.columns else pd.Series(tasks.index.astype(str), index=tasks.index)
@@ -196,11 +201,15 @@ def level(tasks: pd.DataFrame, allocations: pd.DataFrame, people: pd.DataFrame, 
     free = (movable.reindex(tasks.index).fillna(False).to_numpy(dtype=bool) if movable is not None
             else np.ones(len(tasks), dtype=bool))
     before = float(state.excess(state.load, slice(None)).sum())
+    deadline = None if time_budget_s is None else time.perf_counter() + time_budget_s
     for phase in (1, 2):
         skipped: set[tuple[int, int]] = set()
         for _ in range(max_moves):
             cell = _next_cell(state, skipped)
             if cell is None or state.evaluations >= max_evaluations:
+                break
+            if deadline is not None and time.perf_counter() > deadline:
+                state.out_of_time = True
                 break
             if not _apply_best_move(state, by_pred, flt, free, cell, phase, max_shift_days):
                 skipped.add(cell)
@@ -211,7 +220,7 @@ def level(tasks: pd.DataFrame, allocations: pd.DataFrame, people: pd.DataFrame, 
     new_dates.loc[changed, "start_date"] = pd.to_datetime(epoch + state.start[changed].astype("timedelta64[D]")).date
     new_dates.loc[changed, "end_date"] = pd.to_datetime(epoch + state.end[changed].astype("timedelta64[D]")).date
     return _plan(tasks, names, total_float, new_dates, before, after, after <= TOLERANCE,
-                 state.evaluations >= max_evaluations)
+                 state.evaluations >= max_evaluations or state.out_of_time)
 
 
 def _next_cell(state: _State, skipped: set[tuple[int, int]]) -> tuple[int, int] | None:

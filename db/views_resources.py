@@ -35,6 +35,9 @@ from db.models import (
 from db.views import frame
 
 BURN_MONTHS = 18
+# Seconds the levelling search may take inside a page run (the page's whole run must stay under 1.5 s); a
+# plan that needs longer gets a partial suggestion, applied and then continued with another press.
+LEVELLING_BUDGET_S = 0.6
 # The heat map's window around today: a month of history, a year ahead.
 WEEKS_BEFORE, WEEKS_AFTER = 4, 52
 TASK_COLUMNS = ["name", "kind", "status", "start_date", "end_date"]
@@ -234,11 +237,12 @@ def total_float(tasks: pd.DataFrame, links: pd.DataFrame) -> tuple[pd.Series, st
 
 
 def levelling_preview(*, session: Session, workspace_id: int, today: date | None = None,
-                      weeks_before: int = WEEKS_BEFORE, weeks_after: int = WEEKS_AFTER) -> LevellingPreview:
+                      weeks_before: int = WEEKS_BEFORE, weeks_after: int = WEEKS_AFTER,
+                      time_budget_s: float | None = LEVELLING_BUDGET_S) -> LevellingPreview:
     """Suggest new dates that remove over-allocation (nothing is written).
 
     Only tasks not started yet (status "todo", starting after ``today``) may move; milestones and summary
-    tasks keep their dates unless a dependency pushes them.
+    tasks keep their dates unless a dependency pushes them. ``time_budget_s`` bounds the search (None: none).
     """
     today = today or date.today()
     data = plan_data(session=session, workspace_id=workspace_id)
@@ -246,7 +250,8 @@ def levelling_preview(*, session: Session, workspace_id: int, today: date | None
     flt, source = total_float(data.tasks, links)
     starts = pd.to_datetime(data.tasks["start_date"])
     movable = (data.tasks["status"] == "todo") & (data.tasks["kind"] == "task") & (starts > pd.Timestamp(today))
-    plan = level(data.tasks, data.allocations, data.people, data.pools, flt, links, movable=movable)
+    plan = level(data.tasks, data.allocations, data.people, data.pools, flt, links, movable=movable,
+                 time_budget_s=time_budget_s)
     after_tasks = data.tasks.assign(start_date=plan.new_dates["start_date"], end_date=plan.new_dates["end_date"])
     workload = weekly_load(after_tasks, data.allocations, data.people, data.pools,
                            _weeks(today, weeks_before, weeks_after))

@@ -249,3 +249,11 @@ def test_no_reservations_and_no_needs_give_empty_but_typed_results():
                                 _reservations([])).empty
     assert np.isfinite(reservations_vs_budget(reservation_cost_by_month(_reservations([]), months),
                                               pd.Series(dtype=float))["uncovered_usd"]).all()
+
+
+def test_levelling_within_a_time_budget_gives_a_valid_possibly_partial_plan():
+    tasks, alloc, people = _two_people_plan()
+    flt = pd.Series({1: 0.0, 2: 35.0, 3: 0.0})
+    out_of_time = level(tasks, alloc, people, _pools(), flt, time_budget_s=0.0)
+    assert out_of_time.stopped_early and out_of_time.moves.empty
+    assert level(tasks, alloc, people, _pools(), flt, time_budget_s=60.0).resolved

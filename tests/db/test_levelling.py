@@ -47,7 +47,7 @@ def _dates(factory, workspace_id):
 def test_preview_flags_the_clash_and_apply_writes_the_suggested_dates(factory, workspace_id, clash):
     with factory() as s:
         view = resources_view(session=s, workspace_id=workspace_id, today=TODAY)
-        preview = levelling_preview(session=s, workspace_id=workspace_id, today=TODAY)
+        preview = levelling_preview(session=s, workspace_id=workspace_id, today=TODAY, time_budget_s=None)
     assert list(view.over["resource"]) == ["Ana"] and view.over.iloc[0]["tasks"] == "A, B"
     assert preview.plan.critical_moved == 0 and preview.plan.finish_delay_days == 0
     assert len(preview.plan.moves) == 1 and preview.over_after.empty
@@ -65,7 +65,7 @@ def test_preview_flags_the_clash_and_apply_writes_the_suggested_dates(factory, w
 
 def test_a_stale_preview_is_refused_and_nothing_is_written(factory, workspace_id, clash):
     with factory() as s:
-        preview = levelling_preview(session=s, workspace_id=workspace_id, today=TODAY)
+        preview = levelling_preview(session=s, workspace_id=workspace_id, today=TODAY, time_budget_s=None)
     new_dates = {int(t): (r["new_start"], r["new_end"]) for t, r in preview.plan.moves.iterrows()}
     moved_id = next(iter(new_dates))
     with factory.begin() as s:  # someone renames the task after the preview was computed
@@ -106,7 +106,7 @@ def test_started_tasks_are_never_moved(factory, workspace_id, clash):
         for task in repo.list_rows(session=s, model=Task, workspace_id=workspace_id):
             repo.update(session=s, model=Task, row_id=task.id, values={"status": "in_progress"})
     with factory() as s:
-        preview = levelling_preview(session=s, workspace_id=workspace_id, today=TODAY)
+        preview = levelling_preview(session=s, workspace_id=workspace_id, today=TODAY, time_budget_s=None)
     assert preview.plan.moves.empty and not preview.plan.resolved
 
 
@@ -119,7 +119,7 @@ def demo_id(factory):
 def test_demo_has_a_future_over_allocation_that_levelling_resolves_within_float(factory, demo_id):
     with factory() as s:
         view = resources_view(session=s, workspace_id=demo_id, today=TODAY)
-        preview = levelling_preview(session=s, workspace_id=demo_id, today=TODAY)
+        preview = levelling_preview(session=s, workspace_id=demo_id, today=TODAY, time_budget_s=None)
         assert s.scalar(select(func.count()).select_from(GpuReservation)) >= 3
     future = view.over[view.over["week"] >= TODAY.isoformat()]
     assert not future.empty and set(future["resource"]) == {"Sofia Marquez"}
