@@ -112,3 +112,25 @@ def test_a_damaged_backup_is_refused_on_the_page_and_nothing_is_added(app_db):
     at.button(key="restore_go").click().run()
     assert "ends early" in at.error[0].value.replace("\\", "")
     assert table_dump(app_db["factory"]) == before
+
+
+def test_an_ms_project_file_imports_into_the_project_named_on_the_page(app_db):
+    from db.io import mspdi
+    from db.models import Project
+
+    with app_db["factory"]() as s:
+        project = repo.list_rows(session=s, model=Project, workspace_id=app_db["demo"])[0]
+        data = mspdi.export_mspdi(session=s, project_id=project.id)
+    at = _upload(_open(app_db["demo"]), "plan.xml", data)
+    assert at.selectbox(key="import_kind").value == "xml"
+    at.text_input(key="import_project").input("Research, again").run()
+    assert "Research, again" in at.info[-1].value.replace("\\", "")
+    at.button(key="import_go").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with app_db["factory"]() as s:
+        copy = next(p for p in repo.list_rows(session=s, model=Project, workspace_id=app_db["demo"])
+                    if p.name == "Research, again")
+        names = [t.name for t in repo.list_rows(session=s, model=Task, workspace_id=app_db["demo"], project_id=copy.id)]
+        original = [t.name for t in repo.list_rows(session=s, model=Task, workspace_id=app_db["demo"],
+                                                   project_id=project.id)]
+    assert names == original
