@@ -1,4 +1,4 @@
-"""Demo workspace: a baseline of the plan as first drawn, then an illustrative slip since.
+"""Demo workspace: milestones linked to their work, a baseline of the plan as first drawn, then a slip.
 
 The slip (annotation took longer, product features grew) is made up for illustration, like every
 number in the demo; it gives the Roadmap's baseline comparison something real to measure.
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from db import repo
 from db.baselines import save_baseline
-from db.models import Baseline, Task
+from db.models import Baseline, Task, TaskDependency
 from db.plan_schedule import load_plan
 
 BASELINE_NAME = "Plan as first drawn"
@@ -26,6 +26,7 @@ DEMO_SLIPS: dict[str, float] = {
 
 def add_demo_roadmap(*, session: Session, workspace_id: int, today: date) -> Baseline:
     """Save the demo's baseline, then lengthen a few tasks so the plan has slipped against it."""
+    _link_milestones(session, workspace_id)
     baseline = save_baseline(session=session, workspace_id=workspace_id, name=BASELINE_NAME, today=today)
     first = min((t["start"] for t in baseline.snapshot.values()), default=today.isoformat())
     repo.update(session=session, model=Baseline, row_id=baseline.id,
@@ -40,6 +41,18 @@ def add_demo_roadmap(*, session: Session, workspace_id: int, today: date) -> Bas
         repo.update(session=session, model=Task, row_id=task.id, values=values)
     _move_dates_to_schedule(session, workspace_id, today)
     return baseline
+
+
+def _link_milestones(session: Session, workspace_id: int) -> None:
+    """Each milestone task waits for the last task of its milestone (finish-to-start), so a slip moves it."""
+    tasks = list(session.scalars(select(Task).where(Task.workspace_id == workspace_id, Task.deleted_at.is_(None),
+                                                    Task.milestone_id.is_not(None))))
+    for marker in (t for t in tasks if t.kind == "milestone"):
+        work = [t for t in tasks if t.milestone_id == marker.milestone_id and t.kind != "milestone" and t.end_date]
+        if work:
+            last = max(work, key=lambda t: (t.end_date, t.id))
+            repo.create(session=session, model=TaskDependency, values={"predecessor_id": last.id,
+                                                                       "successor_id": marker.id})
 
 
 def _move_dates_to_schedule(session: Session, workspace_id: int, today: date) -> None:

@@ -102,4 +102,7 @@ def test_the_demo_has_a_baseline_and_an_illustrative_slip_against_it(factory):
     assert slip["Training dataset v1 frozen"] == 6  # annotation took 6 days longer
     assert slip["Market research report approved"] == 0
     assert (tasks["finish_slip_days"] >= 0).all() and tasks["finish_slip_days"].max() >= 6
+    # The milestone task itself waits for its last task, so it moved with the slip.
+    marker = tasks[(tasks["name"] == "Training dataset v1 frozen") & (tasks["kind"] == "milestone")]
+    assert marker["finish_slip_days"].tolist() == [6]
     assert len(plan.tasks) == len(tasks)
