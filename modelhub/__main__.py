@@ -92,6 +92,10 @@ def _train(args: argparse.Namespace) -> int:
                                callbacks=[progress])
         bar.close()
         metrics = result.metrics
+        if result.world_size > 1:
+            import torch.distributed as dist
+
+            dist.destroy_process_group()  # torchrun warns about a process group left open
     if not quiet:
         entry = registry.get(args.name)
         value = metrics.get(entry.metric)

@@ -216,7 +216,7 @@ def train(
             lr = lr_at(step, tc)
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            total = torch.zeros((), device=dev)
+            total = None
             for micro in range(tc.accumulate):
                 batch = to_device(recipe.get_batch("train", tc.batch_size, generator), dev)
                 units += recipe.units_in(batch) * world
@@ -225,7 +225,7 @@ def train(
                 with (nullcontext() if sync or ddp is None else ddp.no_sync()), autocast_for(dev, tc.precision):
                     loss = recipe.loss(model, batch) / tc.accumulate
                 loss.backward()
-                total += loss.detach()
+                total = loss.detach() if total is None else total + loss.detach()
             if tc.grad_clip > 0:
                 nn.utils.clip_grad_norm_(raw.parameters(), tc.grad_clip)
             optimizer.step()
