@@ -61,3 +61,15 @@ def test_recurrent_layers_are_counted_analytically():
     assert bench._recurrent_forward_flops(lstm, torch.zeros(2, 5, 3)) == 2_240
     two = torch.nn.LSTM(3, 4, num_layers=2)
     assert bench._recurrent_forward_flops(two, torch.zeros(5, 2, 3)) == 2_240 + 2 * 4 * 4 * 8 * 10
+
+
+def test_time_to_target_is_noted_when_validation_first_meets_the_bar():
+    from modelhub.trainer import TrainEvent
+
+    watch = bench.TargetWatch(registry.get("mlp"), 0.9)
+    watch(TrainEvent("eval", 10, 20, metrics={"val_accuracy": 0.5, "test_accuracy": 0.95}))
+    assert watch.seconds is None  # the test metric never decides
+    watch(TrainEvent("eval", 20, 20, metrics={"val_accuracy": 0.91, "test_accuracy": 0.5}))
+    first = watch.seconds
+    watch(TrainEvent("eval", 30, 20, metrics={"val_accuracy": 0.99}))
+    assert first is not None and watch.seconds == first
