@@ -4,6 +4,7 @@ tasks, the documents' catalogue, and each risk's history with restore of deleted
 from __future__ import annotations
 
 import html
+import zlib
 from datetime import date
 
 import numpy as np
@@ -106,7 +107,10 @@ with register_tab:
     st.caption("Edit cells, add rows at the bottom, select rows and press Delete; then **Save**. A save is "
                "all-or-nothing. Cause → event → effect, mitigation and linked tasks are edited under *Detail*.")
     nonce = st.session_state.setdefault("risks_nonce", 0)
-    editor_key = f"risks_grid_{nonce}"
+    # Edits are reported by row position: a grid showing other rows (another filter) must be another widget,
+    # or an unsaved edit would land on whichever risk now sits at that position.
+    rows_digest = zlib.crc32(np.asarray(view.grid.ids, dtype=np.int64).tobytes())
+    editor_key = f"risks_grid_{nonce}_{rows_digest}"
     config = {**GRID, "owner": st.column_config.SelectboxColumn("Owner", options=view.grid.options["owner"])}
     # Score and EMV right after the estimates they are computed from.
     order = ["title", "kind", "category", "owner", "probability_pct", "impact", "impact_usd", "score", "emv_usd",
@@ -125,7 +129,8 @@ with register_tab:
     left, right = st.columns([1, 4], vertical_alignment="center")
     left.button("Save risks", on_click=_save, key="risks_save", icon=":material/save:")
     if pending.total:
-        right.warning(f"Unsaved: {pending.describe()}. Press Save to keep them.", icon=":material/edit_note:")
+        right.warning(f"Unsaved: {pending.describe()}. Press Save to keep them; changing a filter drops them.",
+                      icon=":material/edit_note:")
     if not view.register.empty:
         with st.expander("Cause → event → effect of each risk"):
             # One Markdown element for all of them: hundreds of separate elements would slow the page.
