@@ -93,9 +93,16 @@ with import_tab:
         elif kind == "xml":
             project = st.text_input("Into project (existing or new)", key="import_project",
                                     placeholder="the file's project name") or None
-        with read() as session:
-            preview = preview_upload(session=session, workspace_id=workspace_id, data=data, kind=kind,
-                                     sheet=sheet, project=project)
+        # Checking 5,000 rows takes a while: check once per file and choice, not on every rerun (the
+        # import checks everything again against the database as it is then).
+        key = (upload.file_id, kind, sheet, project, workspace_id)
+        cached = st.session_state.get("_import_preview")
+        if cached is None or cached[0] != key:
+            with read() as session:
+                cached = (key, preview_upload(session=session, workspace_id=workspace_id, data=data, kind=kind,
+                                              sheet=sheet, project=project))
+            st.session_state["_import_preview"] = cached
+        preview = cached[1]
         st.markdown(f"**{plain(upload.name)}** — {upload.size:,} bytes")
         if preview.error is not None:
             st.error(problems(str(preview.error)), icon=":material/error:")
