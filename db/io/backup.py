@@ -150,14 +150,15 @@ def restore_backup(*, session: Session, data: bytes | BinaryIO, name: str | None
     values["name"] = name if name is not None else _unique_name(session, str(values.get("name") or "Restored"))
     workspace = repo.create(session=session, model=Workspace, values=values, row=1)
     restorer = RowRestorer(session, workspace.id, workspace_rows[0][1]["id"])
-    for model in models:
-        if model is not Workspace:
-            restorer.restore_table(model, _table_rows(document, model))
-    _refuse_dependency_cycles(session, workspace.id)
     try:
+        for model in models:
+            if model is not Workspace:
+                restorer.restore_table(model, _table_rows(document, model))
         session.flush()
     except IntegrityError as exc:
+        # E.g. the same dependency twice: the database's own rule, reported like any other refusal.
         raise refuse(_SOURCE, f"breaks a database rule ({str(exc.orig).splitlines()[0]})", column="rows") from None
+    _refuse_dependency_cycles(session, workspace.id)
     return workspace
 
 

@@ -195,3 +195,18 @@ def test_backup_and_restore_from_the_command_line(tmp_path, monkeypatch, capsys)
     assert len(err) == 3 and all(line.startswith("error: ") for line in err)
     assert "ends early" in err[0] and not (tmp_path / "x.json").exists()
     assert table_dump(factory) == before
+
+
+def test_a_backup_that_breaks_a_database_rule_is_refused_in_words(factory, demo):
+    def duplicate_link(document):
+        table = document["tables"]["task_dependency"]
+        copy = list(table["rows"][0])
+        copy[table["columns"].index("id")] = 10**6
+        table["rows"].append(copy)
+        document["checksum"] = backup.checksum(document)
+
+    data = _tamper(_backup(factory, demo), duplicate_link)
+    before = table_dump(factory)
+    with pytest.raises(ValidationError, match="breaks a database rule"):
+        _restore(factory, data)
+    assert table_dump(factory) == before
