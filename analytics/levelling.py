@@ -66,14 +66,18 @@ class LevellingPlan:
 
 
 def _links_by_predecessor(links: pd.DataFrame | None, ids: pd.Index) -> dict[int, list[tuple[int, str, float]]]:
+    """Successor links by predecessor position: (successor position, kind, lag days); links to unknown tasks
+    are dropped."""
     out: dict[int, list[tuple[int, str, float]]] = defaultdict(list)
     if links is None or links.empty:
         return out
-    pos = {int(t): i for i, t in enumerate(ids)}
-    for pred, succ, kind, lag in links[["predecessor_id", "successor_id", "kind", "lag_days"]].itertuples(
-            index=False):
-        if int(pred) in pos and int(succ) in pos:
-            out[pos[int(pred)]].append((pos[int(succ)], str(kind), float(lag or 0.0)))
+    pred = ids.get_indexer(links["predecessor_id"].to_numpy())
+    succ = ids.get_indexer(links["successor_id"].to_numpy())
+    keep = (pred >= 0) & (succ >= 0)
+    lag = pd.to_numeric(links["lag_days"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    for p, s, kind, g in zip(pred[keep].tolist(), succ[keep].tolist(), links["kind"].to_numpy()[keep].tolist(),
+                             lag[keep].tolist(), strict=True):
+        out[p].append((s, str(kind), g))
     return out
 
 
