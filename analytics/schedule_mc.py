@@ -22,8 +22,8 @@ import pandas as pd
 from analytics.schedule import FLOAT_TOLERANCE_DAYS, Calendar, Network, compile_network
 
 DISTRIBUTIONS = ("pert", "triangular")
-# Rows × iterations held at once: bounds memory (~8 bytes each, three arrays) whatever the plan size.
-_CELLS_PER_CHUNK = 4_000_000
+# Rows × iterations held at once: bounds memory (8 bytes each, five arrays: ~120 MB) whatever the plan size.
+_CELLS_PER_CHUNK = 3_000_000
 QUANTILES = {"p50": 0.50, "p80": 0.80, "p95": 0.95}
 
 
@@ -146,8 +146,8 @@ def simulate(
         members[name] = position[[i for i in ids if i in position.index]].to_numpy(dtype=np.int64)
     daily_cost = (pd.to_numeric(tasks["daily_cost_usd"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
                   if "daily_cost_usd" in tasks.columns else np.zeros(net.size))
-    incoming = _by(net.succ, net.size)
-    outgoing = _by(net.pred, net.size)
+    incoming = _by(net, net.succ)
+    outgoing = _by(net, net.pred)
 
     rng = np.random.default_rng(seed)
     chunk = max(1, min(iterations, _CELLS_PER_CHUNK // max(net.size, 1)))
@@ -162,12 +162,11 @@ def simulate(
         for r, rows in enumerate(events.rows):
             if len(rows) and events.delay[r]:
                 d[rows] += fired[r] * events.delay[r]
-        es = _forward(net, d, incoming)
-        ef_all = es + d
+        es, ef = _forward(net, d, incoming)
         for name, rows in members.items():
-            finish[name].append(ef_all[rows].max(axis=0) if len(rows) else np.zeros(c))
-        lf = _backward(net, d, outgoing, finish["project"][-1])
-        critical += ((lf - d - es) <= FLOAT_TOLERANCE_DAYS).sum(axis=1)
+            finish[name].append(ef[rows].max(axis=0) if len(rows) else np.zeros(c))
+        ls = _backward(net, d, outgoing, finish["project"][-1])
+        critical += ((ls - es) <= FLOAT_TOLERANCE_DAYS).sum(axis=1)
         risk_cost = events.cost @ fired if len(events.ids) else np.zeros(c)
         costs.append(daily_cost @ d + risk_cost)
         risk_costs.append(risk_cost)
@@ -180,44 +179,59 @@ def simulate(
     )
 
 
-def _by(positions: np.ndarray, size: int) -> list[np.ndarray]:
-    """Link indices grouped by task position (incoming by successor, outgoing by predecessor)."""
-    order = np.argsort(positions, kind="stable")
-    bounds = np.searchsorted(positions[order], np.arange(size + 1))
-    return [order[bounds[i]:bounds[i + 1]] for i in range(size)]
+def _by(net: Network, key: np.ndarray) -> list[list[tuple[int, int, float, bool, bool]]]:
+    """Per task position, its links as plain tuples (predecessor, successor, lag, from_finish, to_finish),
+    grouped by ``key`` (net.succ: incoming links; net.pred: outgoing) for the per-task loops."""
+    grouped: list[list[tuple[int, int, float, bool, bool]]] = [[] for _ in range(net.size)]
+    for p, s, lag, ff, tf, k in zip(net.pred.tolist(), net.succ.tolist(), net.lag.tolist(), net.from_finish.tolist(),
+                                    net.to_finish.tolist(), key.tolist(), strict=True):
+        grouped[k].append((p, s, lag, ff, tf))
+    return grouped
 
 
-def _forward(net: Network, d: np.ndarray, incoming: list[np.ndarray]) -> np.ndarray:
-    """Early starts (n_tasks, iterations): one row per task in topological order."""
-    es = np.empty_like(d)
+def _forward(net: Network, d: np.ndarray, incoming: list) -> tuple[np.ndarray, np.ndarray]:
+    """Early starts and finishes (n_tasks, iterations): one row per task in topological order.
+
+    A finish-to-start or start-to-start link without lag is a single ``np.maximum`` into the row; the
+    scratch buffer keeps the other kinds free of temporary arrays.
+    """
+    es, ef = np.empty_like(d), np.empty_like(d)
+    buf = np.empty(d.shape[1])
     nb = np.maximum(net.not_before, 0.0)
-    for t in net.order:
+    for t in net.order.tolist():
         row = es[t]
         row.fill(nb[t])
-        for link in incoming[t]:
-            p = net.pred[link]
-            candidate = es[p] + (d[p] + net.lag[link] if net.from_finish[link] else net.lag[link])
-            if net.to_finish[link]:
-                candidate -= d[t]
-            np.maximum(row, candidate, out=row)
-    return es
+        for p, _s, lag, ff, tf in incoming[t]:
+            source = ef[p] if ff else es[p]
+            if not lag and not tf:
+                np.maximum(row, source, out=row)
+                continue
+            np.add(source, lag, out=buf)
+            if tf:
+                buf -= d[t]
+            np.maximum(row, buf, out=row)
+        np.add(row, d[t], out=ef[t])
+    return es, ef
 
 
-def _backward(net: Network, d: np.ndarray, outgoing: list[np.ndarray], finish: np.ndarray) -> np.ndarray:
-    """Late finishes (n_tasks, iterations) against each iteration's own project finish."""
-    lf = np.empty_like(d)
-    for t in net.order[::-1]:
+def _backward(net: Network, d: np.ndarray, outgoing: list, finish: np.ndarray) -> np.ndarray:
+    """Late starts (n_tasks, iterations) against each iteration's own project finish."""
+    lf, ls = np.empty_like(d), np.empty_like(d)
+    buf = np.empty(d.shape[1])
+    for t in net.order[::-1].tolist():
         row = lf[t]
         row[:] = finish
-        for link in outgoing[t]:
-            s = net.succ[link]
-            candidate = lf[s] - net.lag[link]
-            if not net.to_finish[link]:
-                candidate -= d[s]
-            if not net.from_finish[link]:
-                candidate += d[t]
-            np.minimum(row, candidate, out=row)
-    return lf
+        for _p, s, lag, ff, tf in outgoing[t]:
+            target = lf[s] if tf else ls[s]
+            if not lag and ff:
+                np.minimum(row, target, out=row)
+                continue
+            np.subtract(target, lag, out=buf)
+            if not ff:
+                buf += d[t]
+            np.minimum(row, buf, out=row)
+        np.subtract(row, d[t], out=ls[t])
+    return ls
 
 
 def quantiles(samples: np.ndarray) -> dict[str, float]:

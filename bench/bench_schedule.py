@@ -168,8 +168,9 @@ def bench_page() -> None:
     print("Roadmap page script time (AppTest, median of 3 runs):")
     for label, seconds in times.items():
         print(f"  {label:<50} {seconds:6.3f} s  ({seconds / 1.5:.0%} of the 1.5 s budget)")
-    emit(Result("schedule", "Roadmap page, 5,000 tasks", times["5,000 tasks"],
-                times["demo (simulated when its inputs change)"], 1.5, "demo workspace"))
+    # No reference ratio: the demo is simulated automatically and the large plan is not, so large ÷ demo
+    # would compare different work; the budget is the measure here.
+    emit(Result("schedule", "Roadmap page, 5,000 tasks", times["5,000 tasks"], None, 1.5))
     emit(Result("schedule", "Roadmap page, 5,000 tasks, simulation shown", times[
         "5,000 tasks: later runs showing that simulation"], None, 1.5))
 
