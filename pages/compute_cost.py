@@ -24,7 +24,8 @@ from pages._components import illustrative_banner, plain, read, require_workspac
 workspace_id = require_workspace()
 DEFAULT = CostRequest()
 # Widgets shown in billions/millions; the request is in counts.
-SCALE = {"params": 1e9, "active_params": 1e9, "tokens": 1e9, "serve_params": 1e9, "tokens_per_day": 1e6}
+SCALE = {"params": 1e9, "active_params": 1e9, "tokens": 1e9, "serve_params": 1e9, "tokens_per_day": 1e6,
+         "utilisation": 0.01, "failure_overhead": 0.01}  # shares shown in per cent
 
 
 def _request() -> CostRequest:
@@ -34,13 +35,19 @@ def _request() -> CostRequest:
         key = f"cc_{f.name}"
         if key in st.session_state:
             value = st.session_state[key]
-            values[f.name] = value * SCALE[f.name] if value is not None and f.name in SCALE else value
+            # Rounded so that 35 % is 0.35, not 0.35000000000000003, in a saved scenario's inputs.
+            values[f.name] = round(value * SCALE[f.name], 12) if value is not None and f.name in SCALE else value
     return CostRequest(**values)
 
 
 def _shown(name: str) -> float | None:
     value = getattr(DEFAULT, name)
-    return value / SCALE[name] if value is not None and name in SCALE else value
+    return _to_widget(name, value)
+
+
+def _to_widget(name: str, value: float | None) -> float | None:
+    """A request value in the widget's unit (billions, millions, per cent); rounded so 0.1 shows as 10 %."""
+    return round(value / SCALE[name], 9) if value is not None and name in SCALE else value
 
 
 def _load_scenario(inputs: dict) -> None:
@@ -48,7 +55,7 @@ def _load_scenario(inputs: dict) -> None:
     known = {f.name for f in fields(CostRequest)}
     for name, value in inputs.items():
         if name in known:
-            st.session_state[f"cc_{name}"] = value / SCALE[name] if value is not None and name in SCALE else value
+            st.session_state[f"cc_{name}"] = _to_widget(name, value)
 
 
 request = _request()
@@ -63,22 +70,30 @@ st.caption("Training and serving cost from a dated GPU catalogue. Form defaults 
 
 gpu_keys = list(view.gpus.index)
 with st.form("compute_form"):
-    st.markdown("**Training** (left) and **serving** (right)")
-    t1, t2, s1, s2 = st.columns(4)
+    train_half, serve_half = st.columns(2, gap="large")
+    train_half.markdown("**Training**")
+    serve_half.markdown("**Serving**")
+    t1, t2 = train_half.columns(2)
+    s1, s2 = serve_half.columns(2)
     t1.selectbox("GPU", gpu_keys, index=gpu_keys.index(request.gpu) if request.gpu in gpu_keys else 0,
-                 key="cc_gpu", format_func=lambda k: f"{k} — {view.gpus.loc[k, 'name']}")
-    t2.selectbox("Precision", ["bf16", "fp8"], key="cc_precision")
+                 key="cc_gpu", format_func=lambda k: f"{k} — {view.gpus.loc[k, 'name']}",
+                 help="Used for training and serving. Catalogue key — name.")
+    t2.selectbox("Precision", ["bf16", "fp8"], key="cc_precision",
+                 help="fp8: the fp8 dense peak and fp8 MFU range; served weights stored in 1 byte.")
     t1.number_input("Parameters (billions)", min_value=0.001, value=_shown("params"), key="cc_params")
     t2.number_input("Active parameters, MoE (billions)", min_value=0.001, value=None, key="cc_active_params",
                     placeholder="dense", help="Empty for a dense model. FLOPs use active parameters, memory the total.")
     t1.number_input("Training tokens (billions)", min_value=0.001, value=_shown("tokens"), key="cc_tokens")
     t2.number_input("GPUs in the cluster", min_value=1, value=DEFAULT.n_gpus, step=8, key="cc_n_gpus")
-    t1.number_input("MFU", min_value=0.01, max_value=1.0, value=None, key="cc_mfu", placeholder="catalogue default",
-                    help="Empty: by GPU and model size (llm-foundry, torchtitan; see Assumptions).")
+    t1.number_input("MFU (0–1)", min_value=0.01, max_value=1.0, value=None, key="cc_mfu",
+                    placeholder="catalogue default",
+                    help="Model FLOPs utilisation. Empty: by GPU and model size (llm-foundry, torchtitan; see "
+                         "Assumptions).")
     t2.number_input("$ per GPU-hour", min_value=0.01, value=None, key="cc_price", placeholder="catalogue price",
                     help="Empty: the catalogue's median on-demand price and its low–high range.")
-    t1.number_input("Sequence length", min_value=128, value=DEFAULT.seq_len, step=1024, key="cc_seq_len")
-    t2.slider("Failure / restart overhead", 0.0, 0.5, DEFAULT.failure_overhead, 0.01, key="cc_failure_overhead")
+    t1.number_input("Sequence length (tokens)", min_value=128, value=DEFAULT.seq_len, step=1024, key="cc_seq_len")
+    t2.slider("Failure / restart overhead (% of compute time)", 0.0, 50.0, _shown("failure_overhead"), 1.0,
+              format="%.0f%%", key="cc_failure_overhead")
     s1.number_input("Served model parameters (billions)", min_value=0.001, value=None, key="cc_serve_params",
                     placeholder="same as trained")
     s2.number_input("Tokens per day (millions, in + out)", min_value=0.001, value=_shown("tokens_per_day"),
@@ -88,8 +103,10 @@ with st.form("compute_form"):
     s2.number_input("Batch size (concurrent sequences)", min_value=1, value=DEFAULT.batch_size, key="cc_batch_size")
     s1.number_input("Prompt tokens per request", min_value=1, value=DEFAULT.prompt_tokens, key="cc_prompt_tokens")
     s2.number_input("Output tokens per request", min_value=1, value=DEFAULT.output_tokens, key="cc_output_tokens")
-    s1.slider("Utilisation", 0.05, 1.0, DEFAULT.utilisation, 0.05, key="cc_utilisation")
-    s2.slider("Peak factor (peak ÷ average load)", 1.0, 5.0, DEFAULT.peak_factor, 0.5, key="cc_peak_factor")
+    s1.slider("Utilisation (% of paid GPU-hours busy)", 5.0, 100.0, _shown("utilisation"), 5.0, format="%.0f%%",
+              key="cc_utilisation")
+    s2.slider("Peak factor (peak ÷ average load)", 1.0, 5.0, DEFAULT.peak_factor, 0.5, format="%.1f×",
+              key="cc_peak_factor")
     s1.number_input("Measured output tokens/s per replica", min_value=0.001, value=None,
                     key="cc_measured_output_tps", placeholder="roofline estimate")
     st.form_submit_button("Estimate", type="primary")
@@ -146,17 +163,12 @@ else:
         cards[2].metric("GPUs for the load", f"{s.gpus}", border=True,
                         delta=f"{s.fleet_utilisation:.0%} busy", delta_color="off", delta_arrow="off")
         cards[3].metric("Fleet per month", usd(s.monthly_usd), border=True)
-        left, right = st.columns(2)
-        left.markdown("**Serving cost vs utilisation**")
-        left.plotly_chart(charts.serving_curve(report), width="stretch")
-        right.markdown("**API vs self-hosting at this load** (public API prices, dated)")
-        right.dataframe(report.break_even.drop(columns=["source"]), hide_index=True, width="stretch", column_config={
-            "api_usd_per_m_blended": st.column_config.NumberColumn("API $/1M (blended)", format="$%.3f"),
-            "api_monthly_usd": st.column_config.NumberColumn("API / month", format="dollar"),
-            "self_host_monthly_usd": st.column_config.NumberColumn("Self-host / month", format="dollar"),
-            "break_even_tokens_per_day": st.column_config.NumberColumn(
-                "Break-even tokens/day", format="%.3g", help="Empty: the API is cheaper at any volume."),
-        })
+        st.markdown("**Serving cost vs utilisation** (USD per 1M tokens; the dashed line is your utilisation)")
+        st.plotly_chart(charts.serving_curve(report), width="stretch")
+        st.markdown(f"**API vs self-hosting at this load** ({request.tokens_per_day / 1e6:,.0f}M tokens a day; "
+                    "public API prices, dated)")
+        st.dataframe(report.break_even.drop(columns=["source"]), hide_index=True, width="stretch",
+                     column_config=charts.BREAK_EVEN_COLUMNS)
 
     with st.expander("Assumptions and sources", expanded=False):
         st.dataframe(report.assumptions, hide_index=True, width="stretch")
@@ -165,10 +177,13 @@ else:
         st.markdown("**Save as a cost scenario** (the revenue engine reads its $/1M tokens and training cost)")
         name = st.text_input("Scenario name", max_chars=120, key="scenario_name")
         private = st.checkbox("Private (kept out of the pitch view and exports)", key="scenario_private")
-        if st.form_submit_button("Save scenario"):
-            run_action(lambda session: save_scenario(session=session, workspace_id=workspace_id,
-                                                     values=scenario_values(report, name=name, private=private)),
-                       f"Saved cost scenario {name!r}")
+        # The list below was read before the save: rerun so the new scenario is in it at once.
+        if st.form_submit_button("Save scenario") and run_action(
+            lambda session: save_scenario(session=session, workspace_id=workspace_id,
+                                          values=scenario_values(report, name=name, private=private)),
+            f"Saved cost scenario {name!r}",
+        ):
+            st.rerun()
 
 st.subheader("Saved cost scenarios")
 if view.scenarios.empty:
@@ -207,9 +222,11 @@ if not view.deleted.empty:
                 st.rerun()
 
 st.subheader("GPU catalogue")
-st.dataframe(view.gpus.drop(columns=[c for c in ("id", "version") if c in view.gpus.columns]), width="stretch")
+st.caption("Dense peaks (no sparsity) in TFLOP/s, memory in GB, bandwidth in TB/s, each row with its source and date.")
+st.dataframe(view.gpus[[c for c in charts.CATALOGUE_ORDER if c in view.gpus.columns]], width="stretch",
+             column_config={"_index": st.column_config.TextColumn("Key"), **charts.CATALOGUE_COLUMNS})
 with st.expander("GPU prices ($ per GPU-hour, by provider and kind, dated)"):
-    st.dataframe(view.prices, hide_index=True, width="stretch")
+    st.dataframe(view.prices, hide_index=True, width="stretch", column_config=charts.PRICE_COLUMNS)
 with st.expander("Add or override a GPU (stored in this workspace)"), st.form("gpu_row", clear_on_submit=True):
     a, b, c = st.columns(3)
     values = {

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from analytics.compute_report import CostRequest, build_report
 from analytics.gpu_catalogue import api_price_table, merged_gpus, price_table
 from db import repo
-from db.cost_scenarios import GPU_EDIT_COLUMNS, gpu_frame, scenario_costs
+from db.cost_scenarios import GPU_EDIT_COLUMNS, gpu_frame, scenario_costs, scenarios
 from pages._components import usd
 from tests.conftest import ROOT
 
@@ -243,3 +243,22 @@ def test_saving_the_gpu_grid_without_edits_changes_nothing(app_db):
     with app_db["factory"]() as s:
         assert gpu_frame(session=s, workspace_id=app_db["empty"]).loc["h100-sxm", ["id", "version"]].tolist() == [
             row_id, 1]
+
+
+def test_utilisation_and_failure_overhead_are_set_in_per_cent(app_db):
+    at = _open(app_db["empty"])
+    assert at.slider(key="cc_utilisation").value == 50.0 and at.slider(key="cc_failure_overhead").value == 10.0
+    at.slider(key="cc_utilisation").set_value(80.0)
+    at.slider(key="cc_failure_overhead").set_value(35.0)
+    at.button(key="FormSubmitter:compute_form-Estimate").click().run()
+    expected = build_report(CostRequest(utilisation=0.8, failure_overhead=0.35), merged_gpus(), price_table(),
+                            api_price_table())
+    assert _metric(at, "$ / 1M output tokens") == f"${expected.serving.usd_per_m_output:,.3f}"
+    assert _metric(at, "Cost (base)") == usd(expected.training.cost_base_usd)
+    at.text_input(key="scenario_name").input("80 % busy")
+    at.button(key="FormSubmitter:save_scenario-Save scenario").click().run()
+    with app_db["factory"]() as s:
+        saved = scenarios(session=s, workspace_id=app_db["empty"])[0]
+    assert (saved.inputs["utilisation"], saved.inputs["failure_overhead"]) == (0.8, 0.35)  # not 0.35000000000000003
+    at.button(key="cc_scenario_load").click().run()
+    assert at.slider(key="cc_utilisation").value == 80.0 and at.slider(key="cc_failure_overhead").value == 35.0

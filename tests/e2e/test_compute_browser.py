@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from db.models import CostScenario
+from db.cost_scenarios import add_gpu
+from db.models import CostScenario, GpuOverride, Workspace
 from tests.e2e.test_browser import _database, _goto, _settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -22,3 +23,48 @@ def test_a_cost_scenario_saved_in_the_browser_is_stored_with_its_costs(app_serve
     with _database(app_server) as session:
         saved = session.scalars(select(CostScenario).where(CostScenario.name == "Browser plan")).one()
     assert saved.serving_usd_per_m_output > 0 and saved.training_cost_usd > 0 and saved.kind == "both"
+
+
+def _edit_first_row(page, right: int, value: str) -> None:
+    """Type ``value`` into the grid's first row, ``right`` cells right of the key (the grid draws on a canvas)."""
+    grid = page.locator(".st-key-gpu_grid_box")
+    grid.scroll_into_view_if_needed()  # the grid is at the foot of a long page; mouse clicks need it on screen
+    box = grid.get_by_test_id("data-grid-canvas").bounding_box()
+    page.mouse.click(box["x"] + 40, box["y"] + 35 + 17)
+    for _ in range(right):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    page.locator("#portal input").fill(value)
+    page.keyboard.press("Tab")
+    # The grid mirrors its cells into an accessible table: wait until it holds the edit.
+    grid.locator("[data-testid^='glide-cell-']").filter(has_text=value).first.wait_for(state="attached")
+    _settle(page)
+
+
+def test_a_workspace_gpu_row_edited_in_the_grid_is_checked_then_saved(app_server, page):
+    with _database(app_server) as session:
+        demo = session.scalars(select(Workspace).where(Workspace.name == "Lexora AI (demo)")).one().id
+        row = add_gpu(session=session, workspace_id=demo, values={
+            "gpu": "my-asic", "name": "Our ASIC", "bf16_tflops": 400.0, "memory_gb": 64.0, "bandwidth_tbs": 2.0,
+            "usd_per_gpu_hour": 1.1, "source": "vendor quote", "as_of": "2026-11"})
+        session.commit()
+        row_id = row.id
+    _goto(page, app_server["base"], "Compute cost")
+    # Key, Name, bf16 TFLOP/s: a zero peak is refused naming the row and field, and nothing is written.
+    _edit_first_row(page, 2, "0")
+    assert "Unsaved: 1 GPU row(s) changed" in page.get_by_test_id("stAlert").last.inner_text()
+    page.get_by_role("button", name="Save GPU rows").click()
+    _settle(page)
+    error = page.get_by_test_id("stAlert").filter(has_text="must be greater than 0")
+    assert "row 1" in error.inner_text() and "bf16_tflops" in error.inner_text()
+    with _database(app_server) as session:
+        assert session.get(GpuOverride, row_id).bf16_tflops == 400.0
+    # The edit is still in the grid: correct it and save.
+    _edit_first_row(page, 2, "450")
+    page.get_by_role("button", name="Save GPU rows").click()
+    toast = page.get_by_test_id("stToast")
+    toast.wait_for()
+    assert "Saved GPU rows: 1 changed" in toast.inner_text()
+    with _database(app_server) as session:
+        saved = session.get(GpuOverride, row_id)
+        assert (saved.bf16_tflops, saved.version) == (450.0, 2)
