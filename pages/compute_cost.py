@@ -269,9 +269,12 @@ if not own.empty:
     save.button("Save GPU rows", on_click=_save_gpus, key="gpu_grid_save", icon=":material/save:")
     if pending:
         note.warning(f"Unsaved: {pending} GPU row(s) changed. Press Save to keep them.", icon=":material/edit_note:")
-    remove = st.selectbox("Remove a workspace GPU row", list(own.index), key="gpu_remove")
-    if st.button("Remove", key="gpu_remove_button") and run_action(
+    pick, drop = st.columns([4, 1], vertical_alignment="bottom")
+    remove = pick.selectbox("Remove a workspace GPU row", list(own.index), key="gpu_remove",
+                            help="The bundled figures come back for a bundled key. Restore a removed row on the "
+                                 "Projects page, under Recently deleted.")
+    if drop.button("Remove", key="gpu_remove_button", icon=":material/delete:") and run_action(
         lambda session: repo.soft_delete(session=session, model=GpuOverride, row_id=int(own.loc[remove, "id"])),
-        f"Removed GPU row {remove!r}",
+        f"Removed GPU row {remove!r} (restore it on the Projects page, under Recently deleted)",
     ):
         st.rerun()
