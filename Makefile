@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt | cksum | cut -d' ' -f1)
 PORT ?= 8501
 
-.PHONY: run test lint reliability bench venv clean-db
+.PHONY: run test lint reliability bench quality venv clean-db
 
 venv: $(STAMP)
 
@@ -36,6 +36,11 @@ reliability: $(STAMP)
 # Every benchmark in bench/, each against a reference measured in the same run, then one table of ratios.
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Modelhub quality bars: every model with a bar trained in its default config (tens of minutes on 2 cores),
+# then one table of model, metric, bar, measured value and pass/fail; exits 1 if any model misses its bar.
+quality: $(STAMP)
+	$(BIN)/python -m modelhub.quality
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

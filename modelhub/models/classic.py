@@ -5,12 +5,16 @@ What the documents give (001:L165-215): Naive Bayes as pseudocode whose formula 
 evidence P(f) and drops the prior (``MultinomialNB`` computes the correct posterior, argmax_c log P(c) +
 Σ log P(f|c) with Laplace smoothing α); ``SVC()`` with defaults (an RBF kernel); ``RandomForestClassifier()``
 with defaults (100 trees); gradient boosting named without code. None of the snippets vectorises text;
-here every model reads the same TF-IDF features (word uni- and bigrams, sublinear term frequency).
+here every model reads the same TF-IDF features: word uni- and bigrams (identifiers such as ``read_csv`` and
+``np.ndarray`` kept whole) joined with character 2–5-grams within words (they catch naming styles such as
+``dtype=`` or ``Tensor``), sublinear term frequency. The character features were chosen on the validation
+split (linear SVM 0.874 → 0.930 val accuracy), as were NB's α = 0.01 and the SVM's C = 0.3; the test split
+was not looked at.
 
-The SVM is linear (``LinearSVC``): on sparse TF-IDF a linear kernel is the standard choice — an RBF ``SVC``
-on 1,200 documents is slower and, on text, no more accurate. Gradient boosting uses scikit-learn's
-histogram booster on the 2,000 most frequent features (it needs dense input). Metrics: accuracy and
-macro-averaged F1 on the test split (macro-F1 weights the six packages equally).
+The SVM is linear (``LinearSVC``), the usual choice on sparse TF-IDF; the document's ``SVC()`` uses an RBF
+kernel. Gradient boosting uses scikit-learn's histogram booster on the 250 most frequent word and 250
+character features (it needs dense input). Metrics: accuracy and macro-averaged F1 on the test split
+(macro-F1 weights the six packages equally).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassif
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.naive_bayes import MultinomialNB
-from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
 
@@ -31,10 +35,14 @@ from modelhub.recipes import FitRecipe
 from modelhub.registry import register
 
 
-def _tfidf(max_features: int | None) -> TfidfVectorizer:
+def _tfidf(max_features: int | None) -> FeatureUnion:
+    """Word 1–2-grams + in-word character 2–5-grams, each TF-IDF (``max_features`` caps each part)."""
     # Identifiers like ``read_csv`` are the strongest clue to the package, so tokens keep underscores and dots.
-    return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, max_features=max_features,
-                           token_pattern=r"(?u)\b\w[\w.]*\w\b|\b\w\b")
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, max_features=max_features,
+                            token_pattern=r"(?u)\b\w[\w.]*\w\b|\b\w\b")
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2,
+                            max_features=max_features)
+    return FeatureUnion([("words", words), ("chars", chars)])
 
 
 def _dense(x: Any) -> np.ndarray:
@@ -52,7 +60,7 @@ def build_pipeline(kind: str, config: dict[str, Any]) -> Pipeline:
         return make_pipeline(_tfidf(None), RandomForestClassifier(
             n_estimators=config["n_estimators"], random_state=seed, n_jobs=1))
     if kind == "gradient_boosting":
-        return make_pipeline(_tfidf(2000), FunctionTransformer(_dense, accept_sparse=True),
+        return make_pipeline(_tfidf(250), FunctionTransformer(_dense, accept_sparse=True),
                              HistGradientBoostingClassifier(max_iter=config["n_estimators"],
                                                             learning_rate=config["lr"], random_state=seed))
     raise ValueError(f"unknown classifier kind {kind!r}")
@@ -118,8 +126,8 @@ _SIZES = {"smoke": 40, "default": 300, "scale": 2000}
 
 
 @register("naive_bayes", quality_bar=0.80,
-          configs={k: {"per_package": n, "alpha": 0.1} for k, n in _SIZES.items()},
-          description="TF-IDF → multinomial Naive Bayes (α = 0.1), the correct posterior the pseudocode misstates.",
+          configs={k: {"per_package": n, "alpha": 0.01} for k, n in _SIZES.items()},
+          description="TF-IDF → multinomial Naive Bayes (α = 0.01), the correct posterior the pseudocode misstates.",
           **_COMMON)
 def naive_bayes(config: dict[str, Any]) -> TextClassification:
     """Naive Bayes text classifier."""
@@ -127,8 +135,8 @@ def naive_bayes(config: dict[str, Any]) -> TextClassification:
 
 
 @register("linear_svm", quality_bar=0.85,
-          configs={k: {"per_package": n, "C": 1.0} for k, n in _SIZES.items()},
-          description="TF-IDF → linear SVM (C = 1); the document's SVC() is RBF, see the module note.", **_COMMON)
+          configs={k: {"per_package": n, "C": 0.3} for k, n in _SIZES.items()},
+          description="TF-IDF → linear SVM (C = 0.3); the document's SVC() is RBF, see the module note.", **_COMMON)
 def linear_svm(config: dict[str, Any]) -> TextClassification:
     """Linear SVM text classifier."""
     return _recipe("linear_svm", config)
@@ -148,7 +156,8 @@ def random_forest(config: dict[str, Any]) -> TextClassification:
           configs={"smoke": {"per_package": 40, "n_estimators": 10, "lr": 0.1},
                    "default": {"per_package": 300, "n_estimators": 100, "lr": 0.1},
                    "scale": {"per_package": 2000, "n_estimators": 300, "lr": 0.1}},
-          description="TF-IDF (2,000 features) → histogram gradient boosting (100 rounds, lr 0.1).", **_COMMON)
+          description="TF-IDF (250 word + 250 character features) → histogram gradient boosting (100 rounds, "
+                      "lr 0.1).", **_COMMON)
 def gradient_boosting(config: dict[str, Any]) -> TextClassification:
     """Gradient-boosted trees text classifier."""
     return _recipe("gradient_boosting", config)

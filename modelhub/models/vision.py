@@ -211,7 +211,9 @@ _SMOKE = {"steps": 3, "batch_size": 16, "eval_every": 3}
     dataset="digits", metric="test_accuracy", higher_is_better=True, quality_bar=0.95,
     configs={
         "smoke": _SMOKE,
-        "default": {"steps": 200, "batch_size": 32, "lr": 1e-3, "eval_every": 50},  # the document's 5 epochs
+        # The document's 5 epochs are of MNIST (60,000 images: 9,375 updates at batch 32); on 1,257 digits 5 epochs
+        # are 200 updates, which leaves it at the bar's edge (0.955 measured); 10 epochs (400 updates) here.
+        "default": {"steps": 400, "batch_size": 32, "lr": 1e-3, "eval_every": 100},
         "scale": {"steps": 2000, "batch_size": 128, "eval_every": 200},
     },
     description="32c3-p2-64c3-p2-fc64-fc10 (121,930 parameters), Adam, cross-entropy; digits upsampled 8→28 px "
@@ -277,7 +279,7 @@ def doc_vgg(config: dict[str, Any]) -> ImageClassification:
 
 
 @register(
-    "resnet", family="resnet", task="image-classification", source="002 §1.2, 002:L393 (named only)",
+    "resnet", family="resnet", task="image-classification", source="002 §1.3.2, 002:L393 (named only)",
     dataset="digits", metric="test_accuracy", higher_is_better=True, quality_bar=0.97,
     configs={
         "smoke": {**_SMOKE, "n": 1, "width": 8},

@@ -1,0 +1,122 @@
+"""Quality bars: train (or fit) each model in a config and compare its metric with its bar.
+
+A bar is the registry entry's ``quality_bar``, or — for the GPT — another model's *measured* metric on the
+same data in the same units: the GPT must reach a lower test loss (nats per byte) than the word N-gram, which
+is fitted in the same run. ``python -m modelhub.quality [NAME ...] [--config default]`` prints one row per
+model (model, config, metric, bar, measured, pass/fail, seconds) and exits 1 if any model misses its bar;
+``make quality`` runs it for every model with a bar.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from modelhub import registry
+
+# Bars that are another model's measured metric (same data, same units), not a fixed number.
+RELATIVE_BARS = {"gpt": "ngram"}
+
+
+@dataclass(frozen=True)
+class QualityRow:
+    """One model's quality check; ``bar_source`` says where the bar comes from."""
+
+    model: str
+    config: str
+    metric: str
+    bar: float
+    bar_source: str
+    measured: float
+    passed: bool
+    higher_is_better: bool
+    seconds: float
+    metrics: dict[str, float]
+
+
+def measure(name: str, config: str = "default", **overrides: Any) -> tuple[dict[str, float], float]:
+    """Train (torch) or fit (scikit-learn, counting) ``name``; returns its final metrics and the wall seconds."""
+    from modelhub import trainer
+
+    recipe = registry.create(name, config, **overrides)
+    began = time.perf_counter()
+    if recipe.kind == "fit":
+        metrics = recipe.fit().evaluate()
+    else:
+        metrics = trainer.train(recipe, device="cpu").metrics
+    return metrics, time.perf_counter() - began
+
+
+def models_with_bars() -> list[str]:
+    """Registered models that have a quality bar (fixed or relative)."""
+    return [e.name for e in registry.entries() if e.quality_bar is not None or e.name in RELATIVE_BARS]
+
+
+Cache = dict[tuple[str, str], tuple[dict[str, float], float]]
+
+
+def check(name: str, config: str = "default", cache: Cache | None = None, **overrides: Any) -> QualityRow:
+    """Measure ``name`` and compare with its bar (measuring the reference model first for a relative bar)."""
+    cache = {} if cache is None else cache
+    entry = registry.get(name)
+
+    def measured(model: str, **kw: Any) -> tuple[dict[str, float], float]:
+        if (model, config) not in cache or kw:
+            cache[(model, config)] = measure(model, config, **kw)
+        return cache[(model, config)]
+
+    if name in RELATIVE_BARS:
+        reference = RELATIVE_BARS[name]
+        ref_metrics, _ = measured(reference)
+        bar, source = ref_metrics[entry.metric], f"{reference}'s measured {entry.metric}"
+    elif entry.quality_bar is not None:
+        bar, source = entry.quality_bar, "registry"
+    else:
+        raise ValueError(f"model {name!r} has no quality bar")
+    metrics, seconds = measured(name, **overrides)
+    value = metrics[entry.metric]
+    if name in RELATIVE_BARS:  # must strictly beat the reference model
+        passed = value > bar if entry.higher_is_better else value < bar
+    else:
+        passed = bool(entry.passes(value))
+    return QualityRow(model=name, config=config, metric=entry.metric, bar=bar, bar_source=source, measured=value,
+                      passed=passed, higher_is_better=entry.higher_is_better, seconds=seconds, metrics=metrics)
+
+
+def format_table(rows: list[QualityRow]) -> str:
+    """A plain-text table: model, config, metric, bar, measured, pass/fail, seconds."""
+    header = ("model", "config", "metric", "bar", "measured", "result", "seconds")
+    lines = [(r.model, r.config, r.metric, f"{'≥' if r.higher_is_better else '<'} {r.bar:.4f}"
+              + ("" if r.bar_source == "registry" else f" ({r.bar_source})"),
+              f"{r.measured:.4f}", "pass" if r.passed else "FAIL", f"{r.seconds:.1f}") for r in rows]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *lines, strict=True)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return "\n".join([fmt.format(*header), fmt.format(*("-" * w for w in widths)), *(fmt.format(*r) for r in lines)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI: check the named models (default: all with a bar), print the table; exit 1 when any fails."""
+    parser = argparse.ArgumentParser(prog="python -m modelhub.quality", description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="models to check (default: every model with a bar)")
+    parser.add_argument("--config", default="default", choices=registry.CONFIG_NAMES)
+    args = parser.parse_args(argv)
+    names = args.names or models_with_bars()
+    unknown = [n for n in names if n not in registry.list_models()]
+    if unknown:
+        print(f"unknown model(s): {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    cache: Cache = {}
+    rows = []
+    for name in names:
+        rows.append(check(name, args.config, cache))
+        print(f"{name}: {rows[-1].metric} = {rows[-1].measured:.4f} ({rows[-1].seconds:.0f} s)", file=sys.stderr,
+              flush=True)
+    print(format_table(rows))
+    return 0 if all(r.passed for r in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
