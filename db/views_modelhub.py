@@ -39,7 +39,7 @@ class ModelhubView:
     runs: pd.DataFrame  # newest first
     errata: list[Errata]
     model_names: list[str]
-    samples: list[tuple[str, str]]  # (model, text) from the newest jobs and runs that generated text
+    samples: list[tuple[str, str]]  # (label, text) from the newest jobs and runs that generated text
     export_csv: str  # every benchmark run, for the download buttons
     export_json: str
 
@@ -116,9 +116,10 @@ def modelhub_view(*, session: Session) -> ModelhubView:
               for e in entries if e.as_written_of]
     samples: list[tuple[str, str]] = []
     for item in [*jobs, *runs]:
+        where = f"job {item.id}" if isinstance(item, ModelhubJob) else f"benchmark run {item.id}"
         for text in item.samples or []:
             if len(samples) < 6:
-                samples.append((item.model_name, str(text)))
+                samples.append((f"{item.model_name} ({item.config_name} config, {where})", str(text)))
     metrics = {e.name: e.metric for e in entries}
     return ModelhubView(registry=pd.DataFrame(rows), jobs=_job_frame(jobs, metrics), runs=_run_frame(runs),
                         errata=errata, model_names=[e.name for e in entries], samples=samples,

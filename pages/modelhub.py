@@ -162,11 +162,22 @@ with results_tab:
                    "smoke`.")
     else:
         runs = runs.assign(machine=runs["device"] + " · " + runs["precision"])
-        fig = px.bar(runs.drop_duplicates(["model", "machine", "config"]), x="model", y="units_per_second",
-                     color="machine", barmode="group", log_y=True, hover_data=["config", "unit", "mfu_pct"],
-                     labels={"units_per_second": "units per second (log)"})
-        fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10})
-        st.plotly_chart(fig, width="stretch", key="mh_throughput")
+        latest = runs.drop_duplicates(["model", "machine", "config"])  # newest run per model, machine and config
+        charts = st.columns(2)
+        fig = px.bar(latest, x="model", y="units_per_second", color="machine", barmode="group", log_y=True,
+                     hover_data=["config", "unit", "mfu_pct"], title="Training throughput (units/s, log scale)",
+                     labels={"units_per_second": "samples or tokens per second"})
+        fig.update_layout(height=340, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False)
+        charts[0].plotly_chart(fig, width="stretch", key="mh_throughput")
+        with_mfu = latest.dropna(subset=["mfu_pct"])
+        fig = px.bar(with_mfu, x="model", y="mfu_pct", color="machine", barmode="group", hover_data=["peak_source"],
+                     title="MFU (% of the device's peak)", labels={"mfu_pct": "MFU %"})
+        fig.update_layout(height=340, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                          legend={"orientation": "h", "y": -0.3})
+        charts[1].plotly_chart(fig, width="stretch", key="mh_mfu")
+        st.caption("MFU on a CPU is measured against a matmul probe on the same threads (an achieved ceiling, "
+                   "not a datasheet peak); on a GPU against its dense bf16 or fp32 peak. Quality is in the table's "
+                   "Metric column, for the config each run trained with.")
         st.dataframe(runs.drop(columns=["machine"]), hide_index=True, width="stretch", column_config={
             "created": st.column_config.DatetimeColumn("Created (UTC)"),
             "params": st.column_config.NumberColumn("Parameters", format="localized"),
@@ -185,8 +196,10 @@ with results_tab:
                                 key="mh_json")
     if view.samples:
         st.subheader("Generated samples")
-        for model_name, text in view.samples:
-            st.caption(plain(model_name))
+        st.caption("Text the language models wrote at the end of their newest runs (a smoke run's model is "
+                   "barely trained, and its text shows it).")
+        for label, text in view.samples:
+            st.caption(plain(label))
             st.code(text[:1000], language=None)
 
 with errata_tab:
@@ -197,9 +210,10 @@ with errata_tab:
         st.caption(plain(f"Documents: {item.source}"))
         st.markdown(plain(item.errata))
         left, right = st.columns(2)
-        left.markdown(f"**As written** (`{plain(item.as_written)}`)")
+        # Registry names are identifiers from the code, not user text; inside backticks nothing is formatted.
+        left.markdown(f"**As written** (`{item.as_written}`)")
         left.write(item.as_written_description)
         left.caption(plain(item.as_written_result))
-        right.markdown(f"**Corrected** (`{plain(item.corrected)}`)")
+        right.markdown(f"**Corrected** (`{item.corrected}`)")
         right.write(item.corrected_description)
         right.caption(plain(item.corrected_result))
