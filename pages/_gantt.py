@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from html import escape
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -15,8 +16,8 @@ def _rows(tasks: pd.DataFrame) -> tuple[list[str], list[str]]:
     """Two-level y labels (project, task), unique within a project, grouped by project then milestone."""
     names = tasks["name"].astype(str).str.slice(0, 48)
     clash = pd.Series(list(zip(tasks["project"], names, strict=True))).duplicated(keep=False).to_numpy()
-    labels = [f"{n} (#{i})" if c else n for n, i, c in zip(names, tasks.index, clash, strict=True)]
-    return tasks["project"].astype(str).tolist(), labels
+    labels = [escape(f"{n} (#{i})" if c else n) for n, i, c in zip(names, tasks.index, clash, strict=True)]
+    return [escape(p) for p in tasks["project"].astype(str)], labels
 
 
 def gantt(tasks: pd.DataFrame, slip: pd.DataFrame | None, today: date) -> go.Figure:
@@ -28,7 +29,8 @@ def gantt(tasks: pd.DataFrame, slip: pd.DataFrame | None, today: date) -> go.Fig
     bars = tasks["duration"] > 0
     colour = [SUMMARY if k == "summary" else DONE if s == "done" else CRITICAL if c else NORMAL
               for k, s, c in zip(tasks["kind"], tasks["status"], tasks["critical"], strict=True)]
-    hover = [f"<b>{n}</b><br>{s:%d %b %Y} → {f:%d %b %Y}<br>float {fl:g} d · {st} · {p:g}% done"
+    # Plotly reads tags in labels and hover text (<b>, <a href>): user text is escaped to stay text.
+    hover = [f"<b>{escape(str(n))}</b><br>{s:%d %b %Y} → {f:%d %b %Y}<br>float {fl:g} d · {st} · {p:g}% done"
              for n, s, f, fl, st, p in zip(tasks["name"], tasks["start"], tasks["finish"], tasks["total_float"],
                                            tasks["status"], tasks["percent_done"], strict=True)]
     figure = go.Figure()

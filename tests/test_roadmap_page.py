@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -176,3 +177,16 @@ def test_a_large_plans_result_is_kept_until_the_plan_changes(app_db, two_tasks, 
     at.run()
     assert "P50 finish" not in [m.label for m in at.metric]
     assert any("changed since the last simulation" in w.value for w in at.warning)
+
+
+def test_task_names_reach_the_gantt_as_text_not_markup(app_db):
+    with app_db["factory"].begin() as s:
+        project = repo.create(session=s, model=Project, values={"workspace_id": app_db["empty"],
+                                                               "name": "<i>P</i>"}).id
+        repo.create(session=s, model=Task, values={"project_id": project, "name": '<a href="javascript:x">y</a>',
+                                                   "likely_days": 2})
+    at = _open(app_db["empty"])
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    bars = figure["data"][0]
+    assert bars["hovertext"][0].startswith("<b>&lt;a href=&quot;javascript:x&quot;&gt;y&lt;/a&gt;</b>")
+    assert bars["y"] == [["&lt;i&gt;P&lt;/i&gt;"], ["&lt;a href=&quot;javascript:x&quot;&gt;y&lt;/a&gt;"]]
