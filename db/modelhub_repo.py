@@ -62,13 +62,13 @@ def list_jobs(*, session: Session, limit: int = 50, status: tuple[str, ...] | No
     return list(session.scalars(query))
 
 
-def start_job(*, session: Session, job_id: int, pid: int) -> ModelhubJob:
-    """Mark a queued job running in process ``pid`` (a finished job is refused)."""
+def start_job(*, session: Session, job_id: int, pid: int, host: str | None = None) -> ModelhubJob:
+    """Mark a queued job running in process ``pid`` on ``host`` (a finished job is refused)."""
     job = get_job(session=session, job_id=job_id)
     if job.status in FINISHED:
         _refuse("modelhub job", "status", f"is already {job.status}", job_id)
     now = utcnow()
-    job.status, job.pid, job.started_at, job.heartbeat_at = "running", pid, now, now
+    job.status, job.pid, job.host, job.started_at, job.heartbeat_at = "running", pid, host, now, now
     return job
 
 

@@ -34,6 +34,7 @@ class ModelhubJob(Base):
     device: Mapped[str] = mapped_column(String(20), default="auto")
     status: Mapped[str] = mapped_column(String(12), default="queued", index=True, info={"choices": JOB_STATUSES})
     pid: Mapped[int | None] = mapped_column()
+    host: Mapped[str | None] = mapped_column(String(255))  # the worker's machine: a pid means nothing elsewhere
     progress: Mapped[float] = mapped_column(default=0.0)  # 0..1
     step: Mapped[int] = mapped_column(Integer, default=0)
     total_steps: Mapped[int] = mapped_column(Integer, default=0)

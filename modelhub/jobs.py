@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 from datetime import timedelta
@@ -93,7 +94,8 @@ def reap(factory: sessionmaker[Session]) -> list[int]:
     failed = []
     with transaction(factory, actor=ACTOR) as session:
         for job in repo.list_jobs(session=session, limit=1000, status=("queued", "running")):
-            if job.pid is not None and not pid_alive(job.pid):
+            # A pid is checked only on the worker's own machine; elsewhere (a shared PostgreSQL) the heartbeat tells.
+            if job.pid is not None and job.host == socket.gethostname() and not pid_alive(job.pid):
                 reason = f"the worker process {job.pid} ended without reporting (killed or crashed)"
             elif job.heartbeat_at is not None and job.heartbeat_at < cutoff:
                 reason = f"no heartbeat for more than {STALE_SECONDS:.0f} s (the worker hung or its machine stopped)"
@@ -109,9 +111,9 @@ def cancel(factory: sessionmaker[Session], job_id: int) -> None:
     """Cancel a job: the verdict is stored at once; the worker gets SIGTERM and stops at its next step."""
     with transaction(factory, actor=ACTOR) as session:
         job = repo.get_job(session=session, job_id=job_id)
-        pid, running = job.pid, job.status in ("queued", "running")
+        pid, host, running = job.pid, job.host, job.status in ("queued", "running")
         repo.finish_job(session=session, job_id=job_id, status="cancelled", error="cancelled by the user")
-    if running and pid is not None and pid_alive(pid):
+    if running and pid is not None and host == socket.gethostname() and pid_alive(pid):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGTERM)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import threading
 import time
 import traceback
@@ -95,7 +96,7 @@ def _train(factory: sessionmaker[Session], job: dict[str, Any], reporter: Report
 def run_job(factory: sessionmaker[Session], job_id: int) -> int:
     """Run a stored job in this process; returns the exit code (0 succeeded, 1 failed, 3 cancelled)."""
     with transaction(factory, actor=ACTOR) as session:
-        row = repo.start_job(session=session, job_id=job_id, pid=os.getpid())
+        row = repo.start_job(session=session, job_id=job_id, pid=os.getpid(), host=socket.gethostname())
         job = {"id": row.id, "kind": row.kind, "model_name": row.model_name, "config_name": row.config_name,
                "overrides": dict(row.overrides), "device": row.device, "resume_from": None}
         if row.resumed_from_id is not None:

@@ -32,6 +32,7 @@ def upgrade() -> None:
     sa.Column('device', sa.String(length=20), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('pid', sa.Integer(), nullable=True),
+    sa.Column('host', sa.String(length=255), nullable=True),
     sa.Column('progress', sa.Float(), nullable=False),
     sa.Column('step', sa.Integer(), nullable=False),
     sa.Column('total_steps', sa.Integer(), nullable=False),
