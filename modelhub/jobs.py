@@ -51,7 +51,12 @@ def submit(factory: sessionmaker[Session], *, kind: str, model_name: str, config
         job.heartbeat_at = utcnow()  # a worker that never starts is reaped as stale
         job_id = job.id
     if start:
-        spawn(factory, job_id)
+        try:
+            spawn(factory, job_id)
+        except OSError as exc:  # no worker will ever run it: say so now rather than after the stale timeout
+            with transaction(factory, actor=ACTOR) as session:
+                repo.finish_job(session=session, job_id=job_id, status="failed",
+                                error=f"the worker process could not be started: {exc}")
     return job_id
 
 

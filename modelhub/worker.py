@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import modelhub_repo as repo
-from db.transaction import transaction
+from db.transaction import StorageError, transaction
 from modelhub import bench, registry, trainer
 from modelhub.jobs import ACTOR
 from modelhub.paths import checkpoint_dir
@@ -40,9 +40,15 @@ class Reporter:
         self.last_write = 0.0
 
     def write(self, step: int, total: int, **extra: Any) -> None:
-        with transaction(self.factory, actor=ACTOR) as session:
-            job = repo.record_progress(session=session, job_id=self.job_id, step=step, total_steps=total,
-                                       losses=self.losses, **extra)
+        try:
+            with transaction(self.factory, actor=ACTOR) as session:
+                job = repo.record_progress(session=session, job_id=self.job_id, step=step, total_steps=total,
+                                           losses=self.losses, **extra)
+        except StorageError as exc:
+            # A busy or briefly unreachable database must not end hours of training: keep the buffered losses
+            # and write them with the next progress report (the heartbeat thread keeps trying meanwhile).
+            print(f"progress not stored, will retry: {exc}", flush=True)
+            return
         self.losses = []
         self.last_write = time.monotonic()
         if job is None:  # cancelled (or reaped) while we were working

@@ -118,3 +118,35 @@ def test_a_silent_worker_is_reaped_after_the_stale_timeout(factory, monkeypatch)
     monkeypatch.setattr(jobs, "STALE_SECONDS", -1.0)  # every heartbeat is already too old
     assert jobs.reap(factory) == [job_id]
     assert "no heartbeat" in _job(factory, job_id).error
+
+
+def test_a_worker_that_cannot_start_fails_its_job_at_once(factory, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OSError("no such interpreter")
+
+    monkeypatch.setattr(jobs.subprocess, "Popen", broken)
+    job_id = jobs.submit(factory, kind="train", model_name="mlp", config_name="smoke")
+    job = _job(factory, job_id)
+    assert job.status == "failed" and "could not be started: no such interpreter" in job.error
+
+
+def test_progress_survives_a_database_hiccup(factory, monkeypatch):
+    import threading
+
+    from db.transaction import StorageError
+    from modelhub import worker
+
+    job_id = jobs.submit(factory, kind="train", model_name="mlp", config_name="smoke", start=False)
+    reporter = worker.Reporter(factory, job_id, threading.Event())
+    real = worker.transaction
+
+    def busy(*args, **kwargs):
+        raise StorageError("The database stayed busy with another writer for too long: nothing was saved.")
+
+    monkeypatch.setattr(worker, "transaction", busy)
+    reporter(trainer.TrainEvent("step", 1, 10, loss=2.0))
+    assert reporter.losses == [(1, 2.0)]  # kept for the next write
+    monkeypatch.setattr(worker, "transaction", real)
+    reporter.last_write = 0.0
+    reporter(trainer.TrainEvent("step", 2, 10, loss=1.5))
+    assert _job(factory, job_id).loss_curve == [[1, 2.0], [2, 1.5]] and reporter.losses == []
