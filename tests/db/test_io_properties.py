@@ -36,11 +36,13 @@ HOSTILE = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
 )
 DATES = st.dates(date(2024, 1, 1), date(2030, 12, 31))
+# What a person types: any letters, marks, symbols and spaces, but no control characters (HOSTILE has those).
+TYPED = st.characters(blacklist_categories=("Cc", "Cs"))
 VALID = {
     "project": st.sampled_from(["Alpha", "Beta"]),
     "milestone": st.sampled_from(["", "M1", "M2"]),
     "assignee": st.sampled_from(["", "", "Ada"]),
-    "name": st.text(min_size=1, max_size=40).filter(str.strip),
+    "name": st.text(TYPED, min_size=1, max_size=40).filter(str.strip),
     "kind": st.sampled_from(["task", "milestone", "summary"]),
     "status": st.sampled_from(["todo", "in_progress", "blocked", "done"]),
     "start_date": DATES, "end_date": DATES,
@@ -48,7 +50,7 @@ VALID = {
     "likely_days": st.floats(0, 30).map(lambda x: round(x, 2)),
     "pessimistic_days": st.floats(0, 90).map(lambda x: round(x, 2)),
     "percent_done": st.integers(0, 100),
-    "notes": st.text(max_size=40),
+    "notes": st.text(TYPED, max_size=40),
 }
 
 
