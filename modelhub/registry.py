@@ -27,7 +27,13 @@ automatically by ``modelhub/models/__init__.py``, so nothing else needs editing)
   coerces values to the type of the default (so ``--set lr=1e-3`` is a float).
 - A variant reproducing the documents' wrong code is registered beside the corrected one with
   ``as_written_of="<corrected name>"`` and ``errata="what is wrong and what the corrected entry does instead"``.
-- The recipe protocol (what the trainer and the benchmark harness call) is in ``modelhub/recipes.py``.
+- The recipe protocol (what the trainer and the benchmark harness call) is in ``modelhub/recipes.py``;
+  ``ImageClassification`` wraps any image classifier on an ``ImageDataset``.
+- Data: ``modelhub.datasets.load(name, **options)``. Image models should take a ``dataset`` config key and call
+  ``load_images(config["dataset"], size=..., seed=...)`` (as ``mlp`` does), so users can train them on an
+  uploaded zip (``dataset=upload:images:<sha256>``).
+- Smoke configs must run in a second or two on one CPU thread: the registry-driven tests in
+  ``tests/modelhub/test_registry.py`` build, evaluate and step every entry's ``smoke`` config.
 """
 
 from __future__ import annotations
