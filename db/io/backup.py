@@ -39,7 +39,8 @@ def _jsonable(value: Any) -> Any:
 
 def _models_in_order() -> list[type[Tracked]]:
     """Tracked models, parents before children (the order the metadata sorts tables for creation)."""
-    by_table = {m.__tablename__: m for m in TRACKED_MODELS}
+    # A tracked table without a workspace column holds shared rows (none today): not a workspace's to back up.
+    by_table = {m.__tablename__: m for m in TRACKED_MODELS if m is Workspace or "workspace_id" in m.__table__.c}
     ordered = [by_table[t.name] for t in Base.metadata.sorted_tables if t.name in by_table]
     # A baseline's snapshot is keyed by task ids inside JSON (no foreign key says so): tasks first.
     return [m for m in ordered if m is not Baseline] + [Baseline]
@@ -138,7 +139,7 @@ def restore_backup(*, session: Session, data: bytes | BinaryIO, name: str | None
     The name is ``name`` if given (refused if taken), else the backup's, made unique with "(restored)".
     """
     document = read_backup(data)
-    unknown = set(document["tables"]) - {m.__tablename__ for m in TRACKED_MODELS}
+    unknown = set(document["tables"]) - {m.__tablename__ for m in _models_in_order()}
     if unknown:
         raise refuse(_SOURCE, f"holds tables this FounderDeck does not know: {', '.join(sorted(unknown))}",
                      column="tables")
