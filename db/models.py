@@ -58,6 +58,8 @@ class Tracked:
     __ordered__: ClassVar[tuple[tuple[str, str], ...]] = ()
     # Human name of the table in messages ("task", "budget line").
     __label__: ClassVar[str] = "row"
+    # Field sets no two live rows may share; checked again on restore, when a deleted row comes back.
+    __unique_live__: ClassVar[tuple[tuple[str, ...], ...]] = ()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -89,6 +91,7 @@ RESERVATION_STATUSES = ("requested", "confirmed", "active", "released", "cancell
 class Workspace(Tracked, Base):
     __tablename__ = "workspace"
     __label__ = "workspace"
+    __unique_live__ = (("name",),)
 
     name: Mapped[str] = mapped_column(String(120), info={"label": "name"})
     description: Mapped[str] = mapped_column(Text, default="")
@@ -342,6 +345,7 @@ class GpuOverride(Tracked, Base):
 
     __tablename__ = "gpu_override"
     __label__ = "GPU catalogue row"
+    __unique_live__ = (("workspace_id", "gpu"),)
 
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id"), index=True)
     gpu: Mapped[str] = mapped_column(String(40), info={"label": "GPU key"})
@@ -363,6 +367,7 @@ class CostScenario(Tracked, Base):
 
     __tablename__ = "cost_scenario"
     __label__ = "cost scenario"
+    __unique_live__ = (("workspace_id", "name"),)
 
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))

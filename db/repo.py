@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-import networkx as nx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.dependency_rules import check_new_link, check_written_link, dead_endpoint, deleted_twin
 from db.models import (
     TRACKED_MODELS,
     Allocation,
@@ -131,7 +131,14 @@ def create(*, session: Session, model: type[T], values: dict[str, Any], row: int
     if model is Risk:
         _check_risk_response(cleaned, None, row)
     if model is TaskDependency:
-        _check_dependency(session, cleaned, row)
+        check_new_link(session, cleaned, row)
+        twin = deleted_twin(session, cleaned["predecessor_id"], cleaned["successor_id"])
+        if twin is not None:  # the pair is unique in the table: re-adding a deleted link brings it back
+            for field, value in cleaned.items():
+                setattr(twin, field, value)
+            twin.deleted_at = None
+            session.flush()
+            return twin  # type: ignore[return-value]
     obj = model(**cleaned)
     session.add(obj)
     session.flush()
@@ -170,9 +177,33 @@ def update(
         _check_task_links(session, merged, obj.id, row)
     if model is Risk:
         _check_risk_response(cleaned, obj, row)
-    for field, value in cleaned.items():
-        setattr(obj, field, value)
-    session.flush()
+    relinked = model is TaskDependency and any(
+        field in cleaned and cleaned[field] != getattr(obj, field) for field in ("predecessor_id", "successor_id"))
+    if not relinked:
+        for field, value in cleaned.items():
+            setattr(obj, field, value)
+        session.flush()
+        return obj
+    pair = cleaned.get("predecessor_id", obj.predecessor_id), cleaned.get("successor_id", obj.successor_id)  # type: ignore[attr-defined]
+    live_twin = select(TaskDependency.id).where(TaskDependency.predecessor_id == pair[0],
+                                                TaskDependency.successor_id == pair[1], TaskDependency.id != row_id)
+    if session.scalar(live_twin.where(TaskDependency.deleted_at.is_(None)).limit(1)) is not None:
+        message = f"task {pair[1]} already depends on task {pair[0]}"
+        raise ValidationError([FieldError("dependency", "successor_id", message, row)])
+    if deleted_twin(session, *pair) is not None:
+        message = f"a deleted link from task {pair[0]} to task {pair[1]} exists; restore it instead"
+        raise ValidationError([FieldError("dependency", "successor_id", message, row)])
+    # A link moved to other tasks: check it like a new link, inside a savepoint so a refusal leaves
+    # the row as it was (the old link must not count as a path while the new one is checked).
+    with session.begin_nested() as savepoint:
+        for field, value in cleaned.items():
+            setattr(obj, field, value)
+        session.flush()
+        try:
+            check_written_link(session, obj, row)  # type: ignore[arg-type]
+        except ValidationError:
+            savepoint.rollback()
+            raise
     return obj
 
 
@@ -224,14 +255,42 @@ def restore(*, session: Session, model: type[T], row_id: int) -> list[Tracked]:
     if obj.deleted_at is None:
         return []
     stamp = obj.deleted_at
-    restored: list[Tracked] = [obj]
-    obj.deleted_at = None
-    for child in _children(session, obj):
-        if child.deleted_at == stamp:
-            child.deleted_at = None
-            restored.append(child)
-    session.flush()
+    _check_unique_live(session, obj)
+    # In a savepoint: rows restored together are checked together, and a refusal restores none.
+    with session.begin_nested() as savepoint:
+        restored: list[Tracked] = [obj]
+        obj.deleted_at = None
+        for child in _children(session, obj):
+            if child.deleted_at == stamp:
+                child.deleted_at = None
+                restored.append(child)
+        # A link whose other task is still deleted stays in the restore list until that task is back.
+        for link in [r for r in restored if isinstance(r, TaskDependency) and r is not obj]:
+            if dead_endpoint(session, link) is not None:
+                link.deleted_at = stamp
+                restored.remove(link)
+        session.flush()
+        try:
+            for row in restored:
+                if isinstance(row, TaskDependency):
+                    check_written_link(session, row, None)
+        except ValidationError:
+            savepoint.rollback()
+            raise
     return restored
+
+
+def _check_unique_live(session: Session, obj: Tracked) -> None:
+    """Refuse to bring back a row whose unique fields a live row has taken since it was deleted."""
+    model = type(obj)
+    for fields in model.__unique_live__:
+        stmt = select(model.id).where(model.deleted_at.is_(None), model.id != obj.id)
+        for field in fields:
+            stmt = stmt.where(getattr(model, field) == getattr(obj, field))
+        if session.scalar(stmt.limit(1)) is not None:
+            shown = fields[-1]
+            message = f"{getattr(obj, shown)!r} is now used by another {model.__label__}; rename that one first"
+            raise ValidationError([FieldError(model.__label__, shown, message)])
 
 
 def deleted_rows(*, session: Session, workspace_id: int, limit: int = 50) -> list[Tracked]:
@@ -265,41 +324,6 @@ def _check_unique_workspace_name(session: Session, name: str | None, own_id: int
     clash = session.scalars(stmt).first()
     if clash is not None and clash != own_id:
         raise ValidationError([FieldError("workspace", "name", f"{name!r} is already taken by another workspace")])
-
-
-def _reaches(session: Session, start: int, goal: int) -> bool:
-    """Whether live links lead from task ``start`` to task ``goal``.
-
-    A recursive query walks only the part of the graph reachable from ``start``, so adding a link
-    costs as much as the chain it extends, not the whole workspace's graph.
-    """
-    live = TaskDependency.deleted_at.is_(None)
-    reach = select(TaskDependency.successor_id.label("task_id")).where(
-        TaskDependency.predecessor_id == start, live).cte("reach", recursive=True)
-    reach = reach.union(
-        select(TaskDependency.successor_id).join(reach, TaskDependency.predecessor_id == reach.c.task_id).where(live)
-    )
-    return session.scalar(select(reach.c.task_id).where(reach.c.task_id == goal).limit(1)) is not None
-
-
-def _check_dependency(session: Session, values: dict[str, Any], row: int | None) -> None:
-    """Refuse a self-link, a duplicate, a link across workspaces, or one that closes a cycle."""
-    pred, succ = values["predecessor_id"], values["successor_id"]
-    if pred == succ:
-        raise ValidationError([FieldError("dependency", "successor_id", "a task cannot depend on itself", row)])
-    duplicate = select(TaskDependency.id).where(
-        TaskDependency.predecessor_id == pred, TaskDependency.successor_id == succ, TaskDependency.deleted_at.is_(None))
-    if session.scalar(duplicate) is not None:
-        message = f"task {succ} already depends on task {pred}"
-        raise ValidationError([FieldError("dependency", "successor_id", message, row)])
-    if _reaches(session, succ, pred):
-        # Rare path: load the workspace's links once to name the tasks on the loop.
-        edges = session.execute(select(TaskDependency.predecessor_id, TaskDependency.successor_id).where(
-            TaskDependency.workspace_id == values["workspace_id"], TaskDependency.deleted_at.is_(None))).all()
-        path = nx.shortest_path(nx.DiGraph(list(edges)), succ, pred)
-        names = {t.id: t.name for t in session.scalars(select(Task).where(Task.id.in_(path)))}
-        loop = " → ".join(repr(names.get(i, str(i))) for i in [*path, succ])
-        raise ValidationError([FieldError("dependency", "predecessor_id", f"would create a cycle: {loop}", row)])
 
 
 def create_workspace(*, session: Session, name: str, description: str = "", illustrative: bool = False) -> Workspace:
