@@ -1,6 +1,6 @@
 """Demo workspace: link some of its catalogue risks to the tasks they would delay.
 
-Which risk delays which task, and by how many working days, is illustrative (the documents give no
+Which risk delays which task, and by how many days, is illustrative (the documents give no
 durations); it lets the demo's risk-adjusted schedule show risk events moving dates.
 """
 
@@ -13,7 +13,7 @@ from db import repo
 from db.models import Risk, Task
 from db.risks import set_linked_tasks
 
-# Risk code → (illustrative delay in working days per linked task, tasks by the phase template's names).
+# Risk code → (illustrative delay in days per linked task, tasks by the phase template's names).
 DEMO_RISK_LINKS: dict[str, tuple[float, tuple[str, ...]]] = {
     "compute-cost": (8.0, ("Preprocess the data and train iteratively: pre-train, then fine-tune on task data",
                            "Tune hyperparameters (learning rate, batch size) and apply regularisation")),

@@ -164,7 +164,8 @@ class Task(Tracked, Base):
     status: Mapped[str] = mapped_column(String(20), default="todo", info={"choices": TASK_STATUSES})
     start_date: Mapped[date | None] = mapped_column()
     end_date: Mapped[date | None] = mapped_column()
-    # Three-point estimate in working days (PERT): optimistic <= likely <= pessimistic.
+    # Three-point estimate in days (PERT): optimistic <= likely <= pessimistic. The schedule counts
+    # calendar days by default (as the burn does); the Roadmap can switch to working days.
     optimistic_days: Mapped[float | None] = mapped_column(info={"min": 0})
     likely_days: Mapped[float | None] = mapped_column(info={"min": 0})
     pessimistic_days: Mapped[float | None] = mapped_column(info={"min": 0})
@@ -248,7 +249,7 @@ class Risk(Tracked, Base):
     # Private risks stay internal: never in the pitch view or an export.
     private: Mapped[bool] = mapped_column(Boolean, default=False)
     sources: Mapped[str] = mapped_column(Text, default="")
-    # Delay (working days) the event adds to each linked task when it happens, so the schedule
+    # Delay (days, as the estimates) the event adds to each linked task when it happens, so the schedule
     # Monte Carlo's P80 date includes risk events; impact_usd is its cost in the same draw.
     schedule_impact_days: Mapped[float] = mapped_column(default=0.0, info={"min": 0, "label": "delay (days)"})
 
