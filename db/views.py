@@ -62,6 +62,42 @@ def project_progress(projects: pd.DataFrame, tasks: pd.DataFrame) -> pd.DataFram
     return out.drop(columns=["weight", "earned"])
 
 
+@dataclass(frozen=True)
+class BurnPlan:
+    """Monthly burn (people, compute, rd, marketing, operations, total) and the cash and runway it gives."""
+
+    burn: pd.DataFrame
+    cash: pd.Series  # cash left at each month's end
+    runway: Runway
+    cash_source: str  # where the starting cash comes from, in words
+
+def burn_plan(*, session: Session, workspace_id: int, today: date | None = None,
+              months: int = BURN_HORIZON_MONTHS) -> BurnPlan:
+    """Burn and runway month by month from the workspace's people, GPU pools and budget lines (USD).
+
+    Cash starts from the workspace's cash on hand or, when none is entered, the closed funding rounds.
+    """
+    today = today or date.today()
+    ws = repo.get(session=session, model=Workspace, row_id=workspace_id)
+    burn = monthly_burn(
+        frame(session=session, model=Person, workspace_id=workspace_id,
+              columns=["monthly_cost_usd", "start_date", "end_date"]),
+        frame(session=session, model=ComputeResource, workspace_id=workspace_id,
+              columns=["count", "hourly_rate_usd", "pricing", "utilisation", "start_date", "end_date"]),
+        frame(session=session, model=BudgetLine, workspace_id=workspace_id,
+              columns=["category", "month", "planned_usd"]),
+        month_starts(today, months),
+    )
+    if ws.cash_on_hand_usd is not None:
+        cash, source = ws.cash_on_hand_usd, f"cash on hand entered for {ws.cash_as_of or 'today'}"
+    else:
+        funding = frame(session=session, model=FundingRound, workspace_id=workspace_id,
+                        columns=["amount_usd", "status"])
+        cash = float(funding.loc[funding["status"] == "closed", "amount_usd"].sum())
+        source = "sum of closed funding rounds (no cash on hand entered; assumes none of it spent)"
+    return BurnPlan(burn, cash_balance(cash, burn["total"], today), runway(cash, burn["total"], today), source)
+
+
 def overview(*, session: Session, workspace_id: int, today: date | None = None) -> Overview:
     """The workspace at a glance: project progress, open risks, burn and runway."""
     today = today or date.today()
@@ -81,25 +117,11 @@ def overview(*, session: Session, workspace_id: int, today: date | None = None) 
                                                                          "high (10–14)", "critical (15–25)"])
     by_score = bands.value_counts().reindex(bands.cat.categories, fill_value=0).rename("risks").to_frame()
 
-    months = month_starts(today, BURN_HORIZON_MONTHS)
-    burn = monthly_burn(
-        frame(session=session, model=Person, workspace_id=workspace_id,
-              columns=["monthly_cost_usd", "start_date", "end_date"]),
-        frame(session=session, model=ComputeResource, workspace_id=workspace_id,
-              columns=["count", "hourly_rate_usd", "pricing", "utilisation", "start_date", "end_date"]),
-        frame(session=session, model=BudgetLine, workspace_id=workspace_id,
-              columns=["category", "month", "planned_usd"]),
-        months,
-    )
+    plan = burn_plan(session=session, workspace_id=workspace_id, today=today)
     funding = frame(session=session, model=FundingRound, workspace_id=workspace_id,
                     columns=["name", "kind", "amount_usd", "close_date", "status"])
-    if ws.cash_on_hand_usd is not None:
-        cash, source = ws.cash_on_hand_usd, f"cash on hand entered for {ws.cash_as_of or 'today'}"
-    else:
-        cash = float(funding.loc[funding["status"] == "closed", "amount_usd"].sum()) if not funding.empty else 0.0
-        source = "sum of closed funding rounds (no cash-on-hand entered; assumes none of it spent)"
     return Overview(
         workspace=ws.name, illustrative=ws.illustrative, projects=progress, top_risks=top,
-        open_risks_by_score=by_score, burn=burn, runway=runway(cash, burn["total"], today),
-        cash=cash_balance(cash, burn["total"], today), cash_source=source, funding=funding,
+        open_risks_by_score=by_score, burn=plan.burn, runway=plan.runway, cash=plan.cash,
+        cash_source=plan.cash_source, funding=funding,
     )

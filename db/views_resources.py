@@ -15,7 +15,6 @@ from sqlalchemy import Date, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from analytics.allocation import Workload, over_allocations, week_starts, weekly_load
-from analytics.burn import Runway, cash_balance, month_starts, monthly_burn, runway
 from analytics.levelling import LevellingPlan, level
 from analytics.reservations import gpu_needs, reservation_cost_by_month, reservation_coverage, reservations_vs_budget
 from db import repo
@@ -24,7 +23,6 @@ from db.models import (
     BudgetLine,
     ChangeLog,
     ComputeResource,
-    FundingRound,
     GpuReservation,
     Person,
     Task,
@@ -32,9 +30,8 @@ from db.models import (
     Tracked,
     Workspace,
 )
-from db.views import frame
+from db.views import BurnPlan, burn_plan, frame
 
-BURN_MONTHS = 18
 # Seconds the levelling search may take inside a page run (the page's whole run must stay under 1.5 s); a
 # plan that needs longer gets a partial suggestion, applied and then continued with another press.
 LEVELLING_BUDGET_S = 0.6
@@ -42,43 +39,6 @@ LEVELLING_BUDGET_S = 0.6
 WEEKS_BEFORE, WEEKS_AFTER = 4, 52
 TASK_COLUMNS = ["name", "kind", "status", "start_date", "end_date"]
 ALLOCATION_COLUMNS = ["task_id", "person_id", "compute_resource_id", "hours_per_week", "gpu_count"]
-
-
-@dataclass(frozen=True)
-class BurnPlan:
-    """Monthly burn (people, compute, rd, marketing, operations, total) and the cash and runway it gives."""
-
-    burn: pd.DataFrame
-    cash: pd.Series  # cash left at each month's end
-    runway: Runway
-    cash_source: str  # where the starting cash comes from, in words
-
-
-def burn_plan(*, session: Session, workspace_id: int, today: date | None = None,
-              months: int = BURN_MONTHS) -> BurnPlan:
-    """Burn and runway month by month from the workspace's people, GPU pools and budget lines (USD).
-
-    Cash starts from the workspace's cash on hand or, when none is entered, the closed funding rounds.
-    """
-    today = today or date.today()
-    ws = repo.get(session=session, model=Workspace, row_id=workspace_id)
-    burn = monthly_burn(
-        frame(session=session, model=Person, workspace_id=workspace_id,
-              columns=["monthly_cost_usd", "start_date", "end_date"]),
-        frame(session=session, model=ComputeResource, workspace_id=workspace_id,
-              columns=["count", "hourly_rate_usd", "pricing", "utilisation", "start_date", "end_date"]),
-        frame(session=session, model=BudgetLine, workspace_id=workspace_id,
-              columns=["category", "month", "planned_usd"]),
-        month_starts(today, months),
-    )
-    if ws.cash_on_hand_usd is not None:
-        cash, source = ws.cash_on_hand_usd, f"cash on hand entered for {ws.cash_as_of or 'today'}"
-    else:
-        funding = frame(session=session, model=FundingRound, workspace_id=workspace_id,
-                        columns=["amount_usd", "status"])
-        cash = float(funding.loc[funding["status"] == "closed", "amount_usd"].sum())
-        source = "sum of closed funding rounds (no cash on hand entered; assumes none of it spent)"
-    return BurnPlan(burn, cash_balance(cash, burn["total"], today), runway(cash, burn["total"], today), source)
 
 
 def budget_by_month(budget: pd.DataFrame) -> pd.DataFrame:
