@@ -93,3 +93,21 @@ def test_ddp_with_two_gloo_processes_keeps_replicas_identical(tmp_path):
         assert torch.equal(tensor, r1["state"][name]), name  # all-reduced gradients keep the replicas in step
     assert "test_accuracy" in r0["metrics"] and r1["metrics"] == {}  # rank 0 evaluates
     assert r0["losses"] != r1["losses"]  # each rank drew its own batches
+
+
+def test_bf16_autocast_path_trains_on_the_cpu_when_asked(tmp_path):
+    # The same autocast code runs on CUDA by default; on a CPU only when asked for, which lets CI exercise it.
+    _, result = _run(tmp_path, overrides={"precision": "bf16", "steps": 4, "eval_every": 4})
+    assert result.steps == 4 and all(h["loss"] == h["loss"] for h in result.history)
+    assert isinstance(trainer.autocast_for(torch.device("cpu"), "bf16"), torch.autocast)
+    assert not isinstance(trainer.autocast_for(torch.device("cpu"), "auto"), torch.autocast)
+
+
+def test_auto_threads_stay_between_one_and_four(monkeypatch):
+    monkeypatch.setattr("os.getloadavg", lambda: (50.0, 0, 0))
+    assert trainer.auto_threads() == 1
+    monkeypatch.setattr("os.getloadavg", lambda: (0.0, 0, 0))
+    monkeypatch.setattr("os.cpu_count", lambda: 64)
+    assert trainer.auto_threads() == 4 and trainer.auto_threads(world_size=2) == 4
+    monkeypatch.setattr("os.cpu_count", lambda: 6)
+    assert trainer.auto_threads(world_size=2) == 3
