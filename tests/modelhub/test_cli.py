@@ -53,3 +53,36 @@ def test_bench_saves_a_run_that_export_returns(capsys):
     assert main(["export", "--format", "json"]) == 0
     (run,) = json.loads(capsys.readouterr().out)
     assert run["model_name"] == "mlp" and run["flops_per_unit"] == 40448 and run["metric_value"] is None
+
+
+TOKENS = ["list", "train", "bench", "export", "run-job", "frob", "mlp", "nope", "m*", "--config", "smoke", "huge",
+          "--set", "lr=x", "steps=2", "threads=1", "eval_every=1", "k", "=1", "--device", "cpu", "tpu", "--format",
+          "csv", "xml", "--steps", "1", "-3", "--warmup", "--no-train", "--no-save", "--resume", "9", ""]
+
+
+def test_generated_argument_lists_get_a_result_or_one_line_refusal(tmp_path):
+    import contextlib
+    import io
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    seen = {0: 0, 2: 0}
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(st.sampled_from(TOKENS), max_size=6))
+    def check(argv):
+        # Keep any run that is accepted short: smoke config, two steps, one thread.
+        if argv[:1] in (["train"], ["bench"]):
+            argv = [*argv, "--config", "smoke", "--set", "steps=2", "--set", "threads=1"]
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            code = main(argv)
+        assert code in (0, 2)
+        seen[code] += 1
+        if code == 2:
+            lines = err.getvalue().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("error: "), err.getvalue()
+
+    check()
+    assert seen[2] > 0
