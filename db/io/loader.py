@@ -115,6 +115,7 @@ def _plan_row(name: str, spec: SheetSpec, columns: list[str], number: int, cells
     table = spec.model.__table__
     values: dict[str, Any] = {}
     links: dict[str, Any] = {}
+    cells = [*cells, *[None] * (len(columns) - len(cells))]  # a short row's missing cells are empty
     for column, cell in zip(columns, cells, strict=False):
         if not column:
             continue
@@ -128,13 +129,17 @@ def _plan_row(name: str, spec: SheetSpec, columns: list[str], number: int, cells
                 values[column] = None
             continue
         values[column] = _cell_value(spec, column, cell, quoted)
+    missing = [FieldError(name, c, "is required", number) for c in spec.required if c in spec.links and
+               links.get(c) is None]
     # Links are checked separately; give their database fields a stand-in so required ones pass here.
     stand_in = {f: 0 for c in spec.links if (f := LINK_FIELDS.get(c)) and f in table.c and not table.c[f].nullable}
     scope = {"workspace_id": 0} if "workspace_id" in table.c else {}
     try:
         cleaned = clean_values(spec.model, {**values, **stand_in, **scope}, row=number)
+        if missing:
+            raise ValidationError(missing)
     except ValidationError as exc:
-        problems.extend(FieldError(name, e.field, e.message, number) for e in exc.errors)
+        problems.extend(FieldError(name, e.field, e.message, number) for e in dict.fromkeys([*exc.errors, *missing]))
         # Kept (unwritable, since the plan has problems) so rows linking to it are not blamed as well.
         return PlannedRow(number, values, links)
     for key in (*stand_in, *scope):
