@@ -80,3 +80,15 @@ def test_resize_is_a_no_op_at_the_same_size_and_bilinear_otherwise():
     x = torch.rand(2, 1, 8, 8)
     assert resize(x, 8) is x
     assert resize(x, 28).shape == (2, 1, 28, 28)
+
+
+@pytest.mark.parametrize("model", [KerasCNN(), LeNet(), AlexNet(width=0.125), DocVGG(width=0.125)],
+                         ids=lambda m: type(m).__name__)
+def test_keras_ports_start_from_keras_default_initialisers(model):
+    for m in model.modules():
+        if isinstance(m, torch.nn.Conv2d | torch.nn.Linear):
+            fan_in = m.weight[0].numel()
+            fan_out = m.weight.shape[0] * (m.weight[0, 0].numel() if m.weight.dim() > 2 else 1)
+            limit = (6 / (fan_in + fan_out)) ** 0.5  # glorot_uniform's bound
+            assert m.weight.abs().max() <= limit and m.weight.abs().max() > 0.5 * limit
+            assert m.bias.abs().sum() == 0
