@@ -116,8 +116,10 @@ def _plan_row(name: str, spec: SheetSpec, columns: list[str], number: int, cells
     values: dict[str, Any] = {}
     links: dict[str, Any] = {}
     cells = [*cells, *[None] * (len(columns) - len(cells))]  # a short row's missing cells are empty
-    for column, cell in zip(columns, cells, strict=False):
+    for index, (column, cell) in enumerate(zip(columns, cells, strict=False), start=1):
         if not column:
+            if not _blank(cell):  # never drop a value silently
+                problems.append(FieldError(name, f"column {index}", "has a value but no header", number))
             continue
         if column in spec.links:
             links[column] = None if _blank(cell) else (cell.strip() if isinstance(cell, str) else cell)

@@ -159,6 +159,8 @@ MALFORMED = [
     ("wrong encoding", (HEADER + "1,P,Étude,3,,\n").encode("latin-1"), ["tasks row 2", "not UTF-8", "0xc9"]),
     ("empty file", b"", ["tasks", "'file'", "is empty"]),
     ("header only", HEADER.encode(), ["'file'", "no data rows"]),
+    ("value under a blank header", b"id,,project,name\n1,x,P,A\n",
+     ["tasks row 2: 'column 2' has a value but no header"]),
     ("short row without its project", b"id,name,project\n1,A,P\n2,B\n", ["tasks row 3: 'project' is required"]),
     ("text in a number column of another sheet", b"name,monthly_cost_usd\nAda,lots\n",
      ["people row 2", "'monthly_cost_usd'"]),
