@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812 - the PyTorch convention
 from torch import nn
 
-from modelhub.datasets import load
+from modelhub.datasets import load_images
 from modelhub.recipes import ImageClassification
 from modelhub.registry import register
 
@@ -60,10 +60,10 @@ class KerasCNN(nn.Module):
 
     image_size = 28
 
-    def __init__(self, num_classes: int = NUM_CLASSES) -> None:
+    def __init__(self, num_classes: int = NUM_CLASSES, in_channels: int = 1) -> None:
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),   # 28 → 26 → 13
+            nn.Conv2d(in_channels, 32, 3), nn.ReLU(), nn.MaxPool2d(2),   # 28 → 26 → 13
             nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),  # 13 → 11 → 5
         )
         self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(5 * 5 * 64, 64), nn.ReLU(), nn.Linear(64, num_classes))
@@ -79,10 +79,10 @@ class LeNet(nn.Module):
 
     image_size = 28
 
-    def __init__(self, num_classes: int = NUM_CLASSES) -> None:
+    def __init__(self, num_classes: int = NUM_CLASSES, in_channels: int = 1) -> None:
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(1, 6, 5), nn.Sigmoid(), nn.MaxPool2d(2),   # 28 → 24 → 12
+            nn.Conv2d(in_channels, 6, 5), nn.Sigmoid(), nn.MaxPool2d(2),   # 28 → 24 → 12
             nn.Conv2d(6, 16, 5), nn.Sigmoid(), nn.MaxPool2d(2),  # 12 → 8 → 4
         )
         self.classifier = nn.Sequential(
@@ -106,12 +106,13 @@ class AlexNet(nn.Module):
 
     image_size = 64
 
-    def __init__(self, num_classes: int = NUM_CLASSES, width: float = 1.0) -> None:
+    def __init__(self, num_classes: int = NUM_CLASSES, width: float = 1.0, in_channels: int = 1) -> None:
         super().__init__()
         c96, c256, c384, fc = (_w(c, width) for c in (96, 256, 384, 4096))
         self.features = nn.Sequential(
             # Keras 'same' at stride 4 on 64 px: 16 outputs, total padding 11 - 4 = 7 split 3 left / 4 right.
-            nn.ZeroPad2d((3, 4, 3, 4)), nn.Conv2d(1, c96, 11, stride=4), nn.ReLU(), nn.MaxPool2d(3, 2),  # 64 → 16 → 7
+            nn.ZeroPad2d((3, 4, 3, 4)), nn.Conv2d(in_channels, c96, 11, stride=4), nn.ReLU(),  # 64 → 16
+            nn.MaxPool2d(3, 2),                                                                        # 16 → 7
             *_conv(c96, c256, 5), nn.MaxPool2d(3, 2),                                                  # 7 → 3
             *_conv(c256, c384, 3), *_conv(c384, c384, 3), *_conv(c384, c256, 3), nn.MaxPool2d(3, 2),   # 3 → 1
         )
@@ -133,10 +134,10 @@ class DocVGG(nn.Module):
 
     image_size = 128
 
-    def __init__(self, num_classes: int = NUM_CLASSES, width: float = 1.0) -> None:
+    def __init__(self, num_classes: int = NUM_CLASSES, width: float = 1.0, in_channels: int = 1) -> None:
         super().__init__()
         layers: list[nn.Module] = []
-        cin = 1
+        cin = in_channels
         for channels in DOC_VGG_CHANNELS:
             cout = _w(channels, width)
             layers += [*_conv(cin, cout, 3), nn.MaxPool2d(2)]
@@ -181,9 +182,10 @@ class ResNet(nn.Module):
 
     image_size = 8
 
-    def __init__(self, num_classes: int = NUM_CLASSES, n: int = 1, width: int = 16) -> None:
+    def __init__(self, num_classes: int = NUM_CLASSES, n: int = 1, width: int = 16, in_channels: int = 1) -> None:
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(1, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU())
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, width, 3, padding=1, bias=False), nn.BatchNorm2d(width),
+                                  nn.ReLU())
         blocks: list[nn.Module] = []
         cin = width
         for stage, cout in enumerate((width, 2 * width, 4 * width)):
@@ -216,10 +218,11 @@ def count_parameters(model: nn.Module) -> int:
 # as steps: 1,257 training digits / 32 ≈ 40 steps per epoch) unless a bar needs more, which the entry says.
 
 def _image_recipe(model_cls: type[nn.Module], config: dict[str, Any], **kwargs: Any) -> ImageClassification:
-    """Seeded weights and the digits resized to the size the network needs."""
+    """Seeded weights; the data set (digits or an uploaded image zip) resized to the size the network needs,
+    its channels and classes deciding the first and last layers."""
     torch.manual_seed(config["seed"])
-    model = model_cls(**kwargs)
-    data = load("digits", size=model.image_size, seed=config["seed"])
+    data = load_images(config["dataset"], size=model_cls.image_size, seed=config["seed"])
+    model = model_cls(num_classes=len(data.classes), in_channels=data.shape[0], **kwargs)
     return ImageClassification(model, data)
 
 
@@ -233,7 +236,7 @@ _SMOKE = {"steps": 3, "batch_size": 16, "eval_every": 3}
         "smoke": _SMOKE,
         # The document's 5 epochs are of MNIST (60,000 images: 9,375 updates at batch 32); on 1,257 digits 5 epochs
         # are 200 updates and reach 0.944 (seed 0), short of the bar; 10 epochs (400 updates) here.
-        "default": {"steps": 400, "batch_size": 32, "lr": 1e-3, "eval_every": 100},
+        "default": {"dataset": "digits", "steps": 400, "batch_size": 32, "lr": 1e-3, "eval_every": 100},
         "scale": {"steps": 2000, "batch_size": 128, "eval_every": 200},
     },
     description="32c3-p2-64c3-p2-fc64-fc10 (121,930 parameters), Adam, cross-entropy; digits upsampled 8→28 px "
@@ -251,7 +254,7 @@ def keras_cnn(config: dict[str, Any]) -> ImageClassification:
         "smoke": _SMOKE,
         # The document's 10 epochs (400 steps at lr 1e-3) leave sigmoid LeNet short of 97 %: sigmoids saturate
         # and learn slowly. Same network, lr 3e-3 and 1,200 steps (~30 epochs).
-        "default": {"steps": 1200, "batch_size": 32, "lr": 3e-3, "eval_every": 100},
+        "default": {"dataset": "digits", "steps": 1200, "batch_size": 32, "lr": 3e-3, "eval_every": 100},
         "scale": {"steps": 4000, "batch_size": 128, "eval_every": 250},
     },
     description="6c5-p2-16c5-p2-fc120-fc84-fc10 with sigmoids (44,426 parameters); digits upsampled 8→28 px "
@@ -269,7 +272,7 @@ def lenet(config: dict[str, Any]) -> ImageClassification:
         "smoke": {**_SMOKE, "width": 0.0625},
         # A quarter of the document's widths (1.36 M parameters) keeps CPU training to minutes; width=1 is the
         # document's network with a 10-way head (21.6 M parameters) — the scale config.
-        "default": {"width": 0.25, "steps": 400, "batch_size": 32, "lr": 1e-3, "eval_every": 100},
+        "default": {"dataset": "digits", "width": 0.25, "steps": 400, "batch_size": 32, "lr": 1e-3, "eval_every": 100},
         "scale": {"width": 1.0, "steps": 2000, "batch_size": 128, "lr": 1e-4, "eval_every": 200},
     },
     description="96c11s4-p3s2-256c5-p3s2-384c3-384c3-256c3-p3s2-fc4096-fc4096-fc10; digits upsampled 8→64 px "
@@ -286,7 +289,7 @@ def alexnet(config: dict[str, Any]) -> ImageClassification:
     dataset="digits", metric="test_accuracy", higher_is_better=True, quality_bar=0.95,
     configs={
         "smoke": {**_SMOKE, "width": 0.0625},
-        "default": {"width": 0.25, "steps": 400, "batch_size": 32, "lr": 1e-3, "eval_every": 100},
+        "default": {"dataset": "digits", "width": 0.25, "steps": 400, "batch_size": 32, "lr": 1e-3, "eval_every": 100},
         "scale": {"width": 1.0, "steps": 2000, "batch_size": 128, "lr": 1e-4, "eval_every": 200},
     },
     description="The document's \"VGGNet\": seven 3×3 convs (64-64-128-128-256-256-256), each followed by a 2×2 pool, "
@@ -303,8 +306,8 @@ def doc_vgg(config: dict[str, Any]) -> ImageClassification:
     dataset="digits", metric="test_accuracy", higher_is_better=True, quality_bar=0.97,
     configs={
         "smoke": {**_SMOKE, "n": 1, "width": 8},
-        "default": {"n": 1, "width": 16, "steps": 600, "batch_size": 64, "lr": 3e-3, "weight_decay": 1e-4,
-                    "eval_every": 100},
+        "default": {"dataset": "digits", "n": 1, "width": 16, "steps": 600, "batch_size": 64, "lr": 3e-3,
+                    "weight_decay": 1e-4, "eval_every": 100},
         "scale": {"n": 3, "width": 64, "steps": 3000, "batch_size": 256, "eval_every": 250},
     },
     description="The documents name ResNet without a design; this is He et al. 2016 §4.2's CIFAR ResNet (6n+2 "

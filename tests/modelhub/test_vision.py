@@ -92,3 +92,25 @@ def test_keras_ports_start_from_keras_default_initialisers(model):
             limit = (6 / (fan_in + fan_out)) ** 0.5  # glorot_uniform's bound
             assert m.weight.abs().max() <= limit and m.weight.abs().max() > 0.5 * limit
             assert m.bias.abs().sum() == 0
+
+
+@pytest.mark.parametrize("name", ["keras_cnn", "lenet", "alexnet", "doc_vgg", "resnet"])
+def test_an_uploaded_colour_image_set_sets_the_first_and_last_layers(name, monkeypatch):
+    import numpy as np
+
+    from modelhub import registry
+    from modelhub.datasets import ImageDataset
+    from modelhub.models import vision
+
+    def fake_upload(dataset, *, size, seed):
+        assert dataset == "upload:images:abc"
+        rng = np.random.default_rng(seed)
+        x = rng.random((12, 3, size, size), dtype=np.float32)
+        y = np.arange(12) % 4
+        return ImageDataset("upload", x, y, x[:4], y[:4], x[:4], y[:4], classes=("a", "b", "c", "d"))
+
+    monkeypatch.setattr(vision, "load_images", fake_upload)
+    recipe = registry.create(name, "smoke", dataset="upload:images:abc")
+    x, _ = recipe.example_batch(2)
+    assert x.shape[1] == 3 and recipe.model(x).shape == (2, 4)
+    assert 0.0 <= recipe.evaluate(recipe.model)["test_accuracy"] <= 1.0
