@@ -9,11 +9,26 @@ from __future__ import annotations
 from typing import Any
 
 import networkx as nx
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from db.models import Task, TaskDependency
 from db.validation import FieldError, ValidationError
+
+
+def _reach_statement() -> Select[tuple[int]]:
+    live = TaskDependency.deleted_at.is_(None)
+    reach = select(TaskDependency.successor_id.label("task_id")).where(
+        TaskDependency.predecessor_id == bindparam("start"), live).cte("reach", recursive=True)
+    reach = reach.union(
+        select(TaskDependency.successor_id).join(reach, TaskDependency.predecessor_id == reach.c.task_id).where(live)
+    )
+    return select(reach.c.task_id).where(reach.c.task_id == bindparam("goal")).limit(1)
+
+
+# Built once with bound parameters: every dependency write runs it, and building the recursive construct
+# per call was about a third of a bulk import's time.
+_REACH = _reach_statement()
 
 
 def reaches(session: Session, start: int, goal: int) -> bool:
@@ -22,13 +37,7 @@ def reaches(session: Session, start: int, goal: int) -> bool:
     A recursive query walks only the part of the graph reachable from ``start``, so adding a link
     costs as much as the chain it extends, not the whole workspace's graph.
     """
-    live = TaskDependency.deleted_at.is_(None)
-    reach = select(TaskDependency.successor_id.label("task_id")).where(
-        TaskDependency.predecessor_id == start, live).cte("reach", recursive=True)
-    reach = reach.union(
-        select(TaskDependency.successor_id).join(reach, TaskDependency.predecessor_id == reach.c.task_id).where(live)
-    )
-    return session.scalar(select(reach.c.task_id).where(reach.c.task_id == goal).limit(1)) is not None
+    return session.scalar(_REACH, {"start": start, "goal": goal}) is not None
 
 
 def check_new_link(session: Session, values: dict[str, Any], row: int | None) -> None:
