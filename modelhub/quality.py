@@ -89,8 +89,12 @@ def check(name: str, config: str = "default", cache: Cache | None = None, **over
 def format_table(rows: list[QualityRow]) -> str:
     """A plain-text table: model, config, metric, bar, measured, pass/fail, seconds."""
     header = ("model", "config", "metric", "bar", "measured", "result", "seconds")
-    lines = [(r.model, r.config, r.metric, f"{'≥' if r.higher_is_better else '<'} {r.bar:.4f}"
-              + ("" if r.bar_source == "registry" else f" ({r.bar_source})"),
+    def bar(r: QualityRow) -> str:  # a fixed bar may be met exactly; a measured one must be beaten
+        strict = r.bar_source != "registry"
+        sign = (">" if strict else "≥") if r.higher_is_better else ("<" if strict else "≤")
+        return f"{sign} {r.bar:.4f}" + ("" if not strict else f" ({r.bar_source})")
+
+    lines = [(r.model, r.config, r.metric, bar(r),
               f"{r.measured:.4f}", "pass" if r.passed else "FAIL", f"{r.seconds:.1f}") for r in rows]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *lines, strict=True)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
