@@ -147,10 +147,13 @@ def restore_backup(*, session: Session, data: bytes | BinaryIO, name: str | None
     workspace_rows = _table_rows(document, Workspace)
     if len(workspace_rows) != 1:
         raise refuse("workspace", f"must hold exactly one row, not {len(workspace_rows)}", column="rows")
+    old_id = workspace_rows[0][1].get("id")
+    if not isinstance(old_id, int) or isinstance(old_id, bool):
+        raise refuse("workspace", f"must be a row id, got {old_id!r}", column="id", row=1)
     values = {k: v for k, v in workspace_rows[0][1].items() if k not in ("id", *_AUDIT)}
     values["name"] = name if name is not None else _unique_name(session, str(values.get("name") or "Restored"))
     workspace = repo.create(session=session, model=Workspace, values=values, row=1)
-    restorer = RowRestorer(session, workspace.id, workspace_rows[0][1]["id"])
+    restorer = RowRestorer(session, workspace.id, old_id)
     try:
         for model in models:
             if model is not Workspace:

@@ -141,7 +141,15 @@ BAD_FILES = {
         _task_table(x)["columns"].index("assignee_id"), 99999))), "'assignee_id' refers to person 99999"),
     "dependency cycle": (lambda d: _tamper(d, _resign(_add_back_link)), "cycle"),
     "parent loop": (lambda d: _tamper(d, _resign(_parent_loop)), "own ancestor"),
+    # Found by the property test: a workspace id that is not a number crashed the id map.
+    "workspace id a list": (lambda d: _tamper(d, _resign(_workspace_id_list)), "'id' must be a row id, got"),
 }
+
+
+def _workspace_id_list(document):
+    table = document["tables"]["workspace"]
+    row = table["rows"][0]
+    row[table["columns"].index("id")] = [1]
 
 
 def _parent_loop(document):
