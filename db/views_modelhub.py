@@ -84,6 +84,7 @@ def _run_frame(runs: list[BenchmarkRun]) -> pd.DataFrame:
 def modelhub_view(*, session: Session) -> ModelhubView:
     """Everything the Modelhub page draws, read in one session."""
     from modelhub import registry  # imports torch and the model families: only when the page asks
+    from modelhub.quality import bar_label
 
     entries = registry.entries()
     jobs = repo.list_jobs(session=session, limit=200)
@@ -102,7 +103,7 @@ def modelhub_view(*, session: Session) -> ModelhubView:
         results[e.name] = "not measured yet" if value is None else f"{e.metric} {value:.4g} ({where})"
         rows.append({
             "name": e.name, "family": e.family, "task": e.task, "source": e.source, "dataset": e.dataset,
-            "metric": e.metric + (" ↑" if e.higher_is_better else " ↓"), "quality_bar": e.quality_bar,
+            "metric": e.metric + (" ↑" if e.higher_is_better else " ↓"), "quality_bar": bar_label(e),
             "params": run.params if run else None, "last_result": value, "result_from": where,
             "passes": e.passes(value) if value is not None else None,
             "units_per_second": run.units_per_second if run else None,

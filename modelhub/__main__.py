@@ -58,12 +58,14 @@ def _check_device(name: str) -> None:
 
 def _list(args: argparse.Namespace) -> int:
     names = registry.list_models(args.pattern)
-    print(f"{'name':<20} {'family':<8} {'task':<21} {'metric':<16} {'bar':>6}  source")
+    from modelhub.quality import bar_label
+
+    print(f"{'name':<20} {'family':<8} {'task':<21} {'metric':<16} {'bar':>22}  source")
     for name in names:
         e = registry.get(name)
-        bar = "" if e.quality_bar is None else f"{e.quality_bar:g}"
+        bar = bar_label(e)
         tag = f"  [as written: see {e.as_written_of}]" if e.as_written_of else ""
-        print(f"{name:<20} {e.family:<8} {e.task:<21} {e.metric:<16} {bar:>6}  {e.source}{tag}")
+        print(f"{name:<20} {e.family:<8} {e.task:<21} {e.metric:<16} {bar:>22}  {e.source}{tag}")
     return 0
 
 

@@ -21,6 +21,15 @@ from modelhub import registry
 RELATIVE_BARS = {"gpt": "ngram"}
 
 
+def bar_label(entry: registry.ModelEntry) -> str:
+    """The bar in words for tables: a number, "below ngram's measured" for a relative bar, or "" for none."""
+    if entry.quality_bar is not None:
+        return f"{'≥' if entry.higher_is_better else '≤'} {entry.quality_bar:g}"
+    if entry.name in RELATIVE_BARS:
+        return f"{'above' if entry.higher_is_better else 'below'} {RELATIVE_BARS[entry.name]}'s measured"
+    return ""
+
+
 @dataclass(frozen=True)
 class QualityRow:
     """One model's quality check; ``bar_source`` says where the bar comes from."""

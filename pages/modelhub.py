@@ -66,7 +66,7 @@ with models_tab:
         column_config={
             "name": "Model", "family": "Family", "task": "Task", "source": "Documents' section", "dataset": "Data",
             "metric": st.column_config.TextColumn("Metric", help="↑ higher is better, ↓ lower is better"),
-            "quality_bar": st.column_config.NumberColumn("Bar", format="%.3g"),
+            "quality_bar": st.column_config.TextColumn("Bar", help="The quality bar the model must meet."),
             "params": st.column_config.NumberColumn("Parameters", format="localized",
                                                     help="From the newest benchmark run of the model."),
             "last_result": st.column_config.NumberColumn("Last result", format="%.4g"),
