@@ -27,6 +27,8 @@ from analytics.schedule_mc import DISTRIBUTIONS, finish_table, simulate
 
 MAX_BYTES = 20_000_000
 MAX_ITERATIONS = 1_000_000
+# A hundred years per task or lag: longer is a typo (seconds or hours typed as days), and dates stop at 2262.
+MAX_DAYS = 36_500
 _LINK = re.compile(r"^(\d+)\s*(FS|SS|FF|SF)?\s*(?:([+-])\s*(\d+(?:\.\d+)?)\s*d?)?$", re.IGNORECASE)
 _ESTIMATES = ("optimistic", "likely", "pessimistic")
 
@@ -59,6 +61,8 @@ def _number(text: str, where: str) -> float:
         raise RefusalError(f"{where}: must be a number of days, got {text!r}") from None
     if not math.isfinite(value) or value < 0:
         raise RefusalError(f"{where}: must be a number of days >= 0, got {text!r}")
+    if value > MAX_DAYS:
+        raise RefusalError(f"{where}: {text!r} days is over {MAX_DAYS:,} (a hundred years); is the unit right?")
     return value
 
 
@@ -115,6 +119,8 @@ def read_tasks(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
                 raise RefusalError(f"{path}: row {n}, column 'predecessors': {token!r} is not like 2, 2FS, 2SS+3 "
                                    "or 2FF-1")
             pred, kind, sign, lag = match.groups()
+            if lag is not None and float(lag) > MAX_DAYS:
+                raise RefusalError(f"{path}: row {n}, column 'predecessors': lag {lag} days is over {MAX_DAYS:,}")
             raw_links.append((n, int(pred), task_id, (kind or "FS").upper(),
                               (-1 if sign == "-" else 1) * float(lag or 0)))
     if not records:
@@ -187,8 +193,12 @@ def main(argv: list[str] | None = None) -> int:
             raise RefusalError("error: --seed must be a whole number >= 0")
         tasks, links = read_tasks(args.file)
         calendar = Calendar(args.start or date.today(), working_days=args.working_days)
-        report = schedule_report(tasks, links, calendar=calendar, iterations=args.iterations, seed=args.seed,
-                                 distribution=args.distribution)
+        try:
+            report = schedule_report(tasks, links, calendar=calendar, iterations=args.iterations, seed=args.seed,
+                                     distribution=args.distribution)
+        except (OverflowError, NotImplementedError, pd.errors.OutOfBoundsDatetime):
+            raise RefusalError(f"{args.file}: the plan would end after the last date a calendar holds (2262); "
+                               "check the durations and lags") from None
     except (RefusalError, ValueError) as exc:  # ValueError: a cycle, named by its tasks
         print(f"{args.file}: {exc}" if not isinstance(exc, RefusalError) else str(exc), file=sys.stderr)
         return 2

@@ -89,6 +89,9 @@ def test_table_output_names_the_critical_path(tmp_path, capsys):
     ("id,name,duration,predecessors\n1,Train,2,2\n2,Evaluate,3,1\n",
      "cycle: 'Evaluate' (id 2) → 'Train' (id 1) → 'Evaluate' (id 2)"),
     (b"id,name,duration\n1,\xff\xfe,2\n", "is not UTF-8 text"),
+    # Found by the property test: a billion days overflowed the calendar instead of being refused.
+    ("id,name,duration\n1,a,1e9\n", "row 1, column 'duration': '1e9' days is over 36,500"),
+    ("id,name,duration,predecessors\n1,a,2,\n2,b,2,1FS+99999\n", "row 2, column 'predecessors': lag 99999"),
 ])
 def test_a_bad_file_is_refused_in_one_line_naming_row_and_column(tmp_path, capsys, text, message):
     code, out, err = _run(tmp_path, text, "--json", capsys=capsys)
