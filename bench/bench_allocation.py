@@ -11,7 +11,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 import timeit
 from datetime import date, timedelta
@@ -187,19 +186,9 @@ def main() -> None:
                 reference="plain loop"))
 
     import db.history  # noqa: F401 - the change log, as in the app
-    from bench.bench_pages import build_large_workspace
-    from db import migrate
-    from db.demo import create_demo_workspace
-    from db.engine import make_engine, make_session_factory
-    from db.transaction import transaction
+    from bench.bench_pages import demo_and_large_workspace
 
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'large.db'}"
-        migrate.upgrade(url)
-        factory = make_session_factory(make_engine(url))
-        with transaction(factory, actor="bench") as s:
-            demo = create_demo_workspace(session=s).id
-        large = build_large_workspace(factory)
+    with demo_and_large_workspace() as (url, factory, demo, large):
         rows = _add_allocations(factory, large)
         _page_times(url, demo, repeats=1)  # warm-up: imports and plotly's first figure are not the page's cost
         small = _page_times(url, demo)

@@ -14,11 +14,15 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 import db.history  # noqa: E402,F401
 from bench._report import Result, emit  # noqa: E402
@@ -61,6 +65,21 @@ def build_large_workspace(factory) -> int:
                                                                          "successor_id": task})
                 previous = task
     return ws
+
+
+@contextmanager
+def demo_and_large_workspace() -> Iterator[tuple[str, sessionmaker, int, int]]:
+    """A migrated SQLite file in a temporary folder holding the demo and the large workspace.
+
+    Yields (url, session factory, demo id, large id); the other page benchmarks start from it.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'large.db'}"
+        migrate.upgrade(url)
+        factory = make_session_factory(make_engine(url))
+        with transaction(factory, actor="bench") as s:
+            demo = create_demo_workspace(session=s).id
+        yield url, factory, demo, build_large_workspace(factory)
 
 
 def page_times(url: str, workspace_id: int, repeats: int = 3) -> dict[str, float]:

@@ -16,7 +16,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -31,10 +30,8 @@ import db.history  # noqa: E402,F401
 from analytics.risk import probability_level  # noqa: E402
 from analytics.risk_register import risk_trend  # noqa: E402
 from bench._report import Result, emit  # noqa: E402
-from bench.bench_pages import BUDGET_S, build_large_workspace  # noqa: E402
-from db import migrate, repo  # noqa: E402
-from db.demo import create_demo_workspace  # noqa: E402
-from db.engine import make_engine, make_session_factory  # noqa: E402
+from bench.bench_pages import BUDGET_S, demo_and_large_workspace  # noqa: E402
+from db import repo  # noqa: E402
 from db.models import Risk, Task  # noqa: E402
 from db.risks import set_linked_tasks  # noqa: E402
 from db.transaction import transaction  # noqa: E402
@@ -155,13 +152,7 @@ def page_time(url: str, workspace_id: int, repeats: int = 3) -> float:
 
 
 def bench_page() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'risks.db'}"
-        migrate.upgrade(url)
-        factory = make_session_factory(make_engine(url))
-        with transaction(factory, actor="bench") as s:
-            demo = create_demo_workspace(session=s).id
-        large = build_large_workspace(factory)
+    with demo_and_large_workspace() as (url, factory, demo, large):
         risks = _enrich(factory, large)
         small, big = page_time(url, demo), page_time(url, large)
     print(f"Risks page: demo {small:.3f} s, large workspace ({risks} risks, {2 * risks} task links, 5,000 tasks) "

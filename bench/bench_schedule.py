@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import statistics
 import sys
-import tempfile
 import time
 import timeit
 from pathlib import Path
@@ -132,11 +131,7 @@ def bench_page() -> None:
     from streamlit.testing.v1 import AppTest
 
     import db.history  # noqa: F401 - history listener, as the app has it
-    from bench.bench_pages import build_large_workspace
-    from db import migrate
-    from db.demo import create_demo_workspace
-    from db.engine import make_engine, make_session_factory
-    from db.transaction import transaction
+    from bench.bench_pages import demo_and_large_workspace
 
     root = Path(__file__).resolve().parent.parent
     original = PagesManager.__init__
@@ -146,14 +141,8 @@ def bench_page() -> None:
         PagesManager.uses_pages_directory = False
 
     PagesManager.__init__ = init
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'large.db'}"
+    with demo_and_large_workspace() as (url, _factory, demo, large):
         os.environ["DATABASE_URL"] = url
-        migrate.upgrade(url)
-        factory = make_session_factory(make_engine(url))
-        with transaction(factory, actor="bench") as s:
-            demo = create_demo_workspace(session=s).id
-        large = build_large_workspace(factory)
         times: dict[str, float] = {}
         for label, workspace_id, press_run in (("demo (simulated when its inputs change)", demo, False),
                                                ("5,000 tasks", large, False),
