@@ -30,6 +30,12 @@ def _reload_shows(page, text: str) -> None:
     (the grid mirrors its cells into an accessible DOM table)."""
     page.reload()
     _settle(page)
+    # The grid fills its accessible mirror after the script has finished, on a later frame: poll for it
+    # (seen failing under load when read at once).
+    for _ in range(30):
+        if text in page.content():
+            break
+        page.wait_for_timeout(500)
     assert text in page.content()
 
 
