@@ -10,19 +10,14 @@ from analytics.gpu_catalogue import api_price_table, merged_gpus, price_table
 from db import repo
 from db.cost_scenarios import GPU_EDIT_COLUMNS, gpu_frame, scenario_costs, scenarios
 from pages._components import usd
-from tests.conftest import ROOT
+from tests.helpers import open_page
 
 pytestmark = pytest.mark.usefixtures("navigation_only")
 PAGE = "pages/compute_cost.py"
 
 
 def _open(workspace_id: int) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["workspace_id"] = workspace_id
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(PAGE, workspace_id)
 
 
 def _metric(at: AppTest, label: str) -> str:

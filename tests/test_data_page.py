@@ -9,7 +9,7 @@ from db import repo
 from db.io import backup, tabular
 from db.models import Task
 from tests.conftest import ROOT
-from tests.helpers import table_dump
+from tests.helpers import open_page, table_dump
 
 pytestmark = pytest.mark.usefixtures("navigation_only")
 PAGE = "pages/data.py"
@@ -17,12 +17,7 @@ GOOD = b"id,project,name,likely_days,predecessors\n1,Launch,Write docs,3,\n2,Lau
 
 
 def _open(workspace_id: int) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["workspace_id"] = workspace_id
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(PAGE, workspace_id)
 
 
 def _upload(at: AppTest, name: str, data: bytes) -> AppTest:

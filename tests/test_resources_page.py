@@ -10,19 +10,14 @@ from db import repo
 from db.models import Allocation, ComputeResource, GpuReservation, Person, Task
 from db.resource_grids import ALLOCATIONS, PEOPLE, save_grid
 from db.validation import ValidationError
-from tests.conftest import ROOT
+from tests.helpers import open_page
 
 pytestmark = pytest.mark.usefixtures("navigation_only")
 PAGE = "pages/resources.py"
 
 
 def _open(workspace_id: int) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.session_state["workspace_id"] = workspace_id
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(PAGE, workspace_id, timeout=90)
 
 
 def _task_dates(factory, workspace_id: int) -> dict[int, tuple]:

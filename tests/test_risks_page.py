@@ -12,18 +12,13 @@ from db import repo
 from db.catalogues import risk_catalogue
 from db.models import Risk, RiskTaskLink, Task
 from db.risks import linked_task_ids
-from tests.conftest import ROOT
+from tests.helpers import open_page
 
 pytestmark = pytest.mark.usefixtures("navigation_only")
 
 
 def _open(workspace_id: int) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["workspace_id"] = workspace_id
-    at.run()
-    at.switch_page("pages/risks.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page("pages/risks.py", workspace_id)
 
 
 def _risks(app_db, which: str) -> list[Risk]:

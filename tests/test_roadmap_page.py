@@ -11,19 +11,14 @@ from streamlit.testing.v1 import AppTest
 from db import repo
 from db.models import Baseline, Project, Task, TaskDependency
 from db.plan_schedule import load_plan
-from tests.conftest import ROOT
+from tests.helpers import open_page
 
 pytestmark = pytest.mark.usefixtures("navigation_only")
 START = date(2026, 3, 2)
 
 
 def _open(workspace_id: int) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["workspace_id"] = workspace_id
-    at.run()
-    at.switch_page("pages/roadmap.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page("pages/roadmap.py", workspace_id)
 
 
 def _metric(at: AppTest, label: str) -> str:
