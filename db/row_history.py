@@ -9,7 +9,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import repo
-from db.models import TRACKED_MODELS, ChangeLog, Tracked
+from db.models import (
+    TRACKED_MODELS,
+    Allocation,
+    ChangeLog,
+    ComputeResource,
+    GpuReservation,
+    Milestone,
+    Person,
+    Project,
+    Risk,
+    RiskTaskLink,
+    Task,
+    TaskDependency,
+    Tracked,
+)
 
 # Columns that identify the row or its place, not what changed.
 _HIDDEN_FIELDS = frozenset({"id", "workspace_id", "created_at"})
@@ -77,3 +91,70 @@ def row_changes(*, session: Session, workspace_id: int, table_name: str, row_id:
     entries = repo.history(session=session, workspace_id=workspace_id, table_name=table_name, row_id=row_id,
                            limit=limit)
     return history_diff(entries, _reference_names(session, table_name, entries))
+
+
+def _fmt_number(value: float | None) -> str:
+    return f"{value or 0:g}"
+
+
+def row_labels(*, session: Session, workspace_id: int, table_name: str) -> dict[int, str]:
+    """Live rows of one tracked table as {id: label}, oldest first, for a "History of this row" picker.
+
+    Rows with a name (or a title) show it, tasks and milestones after their project; link rows, which have
+    none, show what they connect: "Train › Tune → Train › Ship (FS+2)", "Tune ← Ada (20 h/week)".
+    """
+    model = _model(table_name)
+    if model is None:
+        raise ValueError(f"{table_name!r} is not a tracked table")
+
+    def live(m: type[Tracked]) -> Any:
+        return (m.workspace_id == workspace_id) & m.deleted_at.is_(None)  # type: ignore[attr-defined]
+
+    def rows(stmt: Any) -> list[tuple]:
+        return [tuple(r) for r in session.execute(stmt)]
+
+    if model in (Task, Milestone):
+        stmt = (select(model.id, Project.name, model.name).join(Project, Project.id == model.project_id)
+                .where(live(model)).order_by(model.id))
+        return {i: f"{project} › {name}" for i, project, name in rows(stmt)}
+    if model is TaskDependency:
+        tasks = _task_names(session, workspace_id)
+        stmt = select(model.id, model.predecessor_id, model.successor_id, model.kind, model.lag_days).where(
+            live(model)).order_by(model.id)
+        return {i: f"{tasks.get(a, f'#{a}')} → {tasks.get(b, f'#{b}')} ({kind}"
+                   f"{f'{lag:+g}' if lag else ''})" for i, a, b, kind, lag in rows(stmt)}
+    if model is Allocation:
+        tasks = _task_names(session, workspace_id)
+        stmt = (select(model.id, model.task_id, Person.name, ComputeResource.name, model.hours_per_week,
+                       model.gpu_count)
+                .outerjoin(Person, Person.id == model.person_id)
+                .outerjoin(ComputeResource, ComputeResource.id == model.compute_resource_id)
+                .where(live(model)).order_by(model.id))
+        out = {}
+        for i, task, person, pool, hours, gpus in rows(stmt):
+            amounts = [f"{_fmt_number(hours)} h/week" if person else "", f"{_fmt_number(gpus)} GPUs" if pool else ""]
+            who = " + ".join(n for n in (person, pool) if n) or "nobody"
+            out[i] = f"{tasks.get(task, f'#{task}')} ← {who} ({', '.join(a for a in amounts if a)})"
+        return out
+    if model is GpuReservation:
+        stmt = select(model.id, model.count, model.gpu_type, model.start_date, model.end_date,
+                      model.provider).where(live(model)).order_by(model.id)
+        return {i: f"{count} × {gpu}, {start} to {end}" + (f" ({provider})" if provider else "")
+                for i, count, gpu, start, end, provider in rows(stmt)}
+    if model is RiskTaskLink:
+        tasks = _task_names(session, workspace_id)
+        stmt = (select(model.id, Risk.title, model.task_id).join(Risk, Risk.id == model.risk_id)
+                .where(live(model)).order_by(model.id))
+        return {i: f"{title} → {tasks.get(task, f'#{task}')}" for i, title, task in rows(stmt)}
+    label = next((a for a in ("name", "title") if hasattr(model, a)), None)
+    if label is None:
+        return {i: f"#{i}" for (i,) in rows(select(model.id).where(live(model)).order_by(model.id))}
+    stmt = select(model.id, getattr(model, label)).where(live(model)).order_by(model.id)
+    return {i: str(name) for i, name in rows(stmt)}
+
+
+def _task_names(session: Session, workspace_id: int) -> dict[int, str]:
+    """Every task of the workspace as "project › task" (deleted ones too, so old link rows still read)."""
+    stmt = (select(Task.id, Project.name, Task.name).join(Project, Project.id == Task.project_id)
+            .where(Task.workspace_id == workspace_id))
+    return {i: f"{project} › {name}" for i, project, name in session.execute(stmt)}

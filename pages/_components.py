@@ -17,7 +17,7 @@ import db.history  # noqa: F401 - registers the change-history listener
 from db import migrate, repo
 from db.engine import database_url, make_engine, make_session_factory
 from db.models import Workspace
-from db.row_history import row_changes
+from db.row_history import row_changes, row_labels
 from db.transaction import StorageError, transaction
 from db.validation import StaleEditError, ValidationError
 
@@ -220,3 +220,23 @@ def row_history(table_name: str, row_id: int, workspace_id: int) -> None:
         return
     st.dataframe(changes, hide_index=True, width="stretch",
                  column_config={"when (UTC)": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm")})
+
+
+def row_history_picker(tables: dict[str, str], workspace_id: int, *, key: str) -> None:
+    """"History of this row": pick a table (label → table name), then one of its rows; shows its changes.
+
+    No table is chosen at first, so a page with thousands of rows loads no labels until it is asked.
+    """
+    left, right = st.columns([1, 3])
+    label = left.selectbox("Table", list(tables), index=None, placeholder="Choose a table", key=f"{key}_table")
+    if label is None:
+        right.caption("Choose a table, then a row, to see who changed what and when.")
+        return
+    table_name = tables[label]
+    with read() as session:
+        rows = row_labels(session=session, workspace_id=workspace_id, table_name=table_name)
+    if not rows:
+        right.caption(f"No {label.lower()} yet.")
+        return
+    row_id = right.selectbox("Row", list(rows), format_func=rows.get, key=f"{key}_row_{table_name}")
+    row_history(table_name, row_id, workspace_id)

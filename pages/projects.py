@@ -13,11 +13,13 @@ from db.models import (
     PROJECT_STATUSES,
     TASK_KINDS,
     TASK_STATUSES,
+    Milestone,
     Project,
     Task,
+    TaskDependency,
     Workspace,
 )
-from pages._components import illustrative_banner, plain, read, require_workspace, run_action
+from pages._components import illustrative_banner, plain, read, require_workspace, row_history_picker, run_action
 
 workspace_id = require_workspace()
 PHASES = [p["code"] for p in phase_template()]
@@ -104,6 +106,13 @@ if projects:
                       "pessimistic_days": pessimistic, "start_date": start, "end_date": end}
             if run_action(lambda s: repo.create(session=s, model=Task, values=values), f"Added task {name!r}"):
                 st.rerun()
+
+st.divider()
+st.subheader("History of this row", help="Every create, edit, delete and restore, field by field: who, when, "
+             "the value before and after.")
+row_history_picker({"Projects": Project.__tablename__, "Milestones": Milestone.__tablename__,
+                    "Tasks": Task.__tablename__, "Dependencies": TaskDependency.__tablename__},
+                   workspace_id, key="projects_history")
 
 st.divider()
 st.subheader("Recently deleted")

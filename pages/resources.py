@@ -18,12 +18,24 @@ from db.models import (
     FUNDING_STATUSES,
     PRICING_KINDS,
     RESERVATION_STATUSES,
+    Allocation,
+    BudgetLine,
     ComputeResource,
+    FundingRound,
     GpuReservation,
+    Person,
 )
 from db.resource_grids import GRIDS, save_grid
 from db.views_resources import LevellingPreview, ResourcesView, change_head, levelling_preview, resources_view
-from pages._components import illustrative_banner, plain, read, require_workspace, run_action, usd
+from pages._components import (
+    illustrative_banner,
+    plain,
+    read,
+    require_workspace,
+    row_history_picker,
+    run_action,
+    usd,
+)
 from pages._resource_charts import budget_chart, burn_chart, heatmap, reservations_chart
 
 workspace_id = require_workspace()
@@ -306,3 +318,10 @@ choice = st.segmented_control("Table", list(GRIDS), default="People", required=T
 _grid(choice, GRIDS[choice])
 if choice in ("Compute", "GPU reservations"):
     _gpu_form(view.gpu_types)
+
+st.subheader("History of this row", help="Every create, edit, delete and restore, field by field: who, when, "
+             "the value before and after.")
+row_history_picker({"People": Person.__tablename__, "GPU pools": ComputeResource.__tablename__,
+                    "Budget lines": BudgetLine.__tablename__, "Funding rounds": FundingRound.__tablename__,
+                    "GPU reservations": GpuReservation.__tablename__, "Allocations": Allocation.__tablename__},
+                   workspace_id, key="resources_history")

@@ -172,3 +172,23 @@ def test_an_allocation_with_neither_person_nor_gpu_pool_is_refused_naming_the_ro
     assert rows == [1, len(table.rows) + 1]
     with factory() as s:
         assert len(repo.list_rows(session=s, model=Allocation, workspace_id=ws)) == count
+
+
+def test_a_person_edited_in_the_grid_shows_the_change_in_the_row_history(app_db):
+    factory, ws = app_db["factory"], app_db["empty"]
+    with factory.begin() as s:
+        ana = repo.create(session=s, model=Person, values={"workspace_id": ws, "name": "Ana"}).id
+    at = _open(ws)
+    # AppTest cannot type into a data editor; it takes the editor's change set through the session state.
+    at.session_state[f"grid_People_{ws}_0"] = {"edited_rows": {"0": {"weekly_capacity_hours": 32}},
+                                               "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="save_People").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.selectbox(key="resources_history_table").set_value("People").run()
+    assert at.selectbox(key="resources_history_row_person").options == ["Ana"]
+    history = next(d.value for d in at.dataframe if "field" in d.value.columns)
+    update = history[history["action"] == "update"]
+    assert update[["field", "before", "after"]].values.tolist() == [["weekly_capacity_hours", "40.0", "32.0"]]
+    with factory() as s:
+        assert repo.get(session=s, model=Person, row_id=ana).weekly_capacity_hours == 32
