@@ -7,6 +7,10 @@ percentile spread. MFU = achieved FLOP/s ÷ the device's dense peak (``modelhub.
 Optionally the entry is then trained with its config for the final metric and time to target.
 
 Fit recipes (scikit-learn, counting models): ``fit`` and ``predict`` are timed ``repeats`` times each.
+
+``should_stop`` (a job's cancel flag) is checked between the phases, at every timed step and fit, and after
+training; once it is set the harness raises ``trainer.StopTraining`` instead of returning a result, so a
+cancelled benchmark never becomes a stored run.
 """
 
 from __future__ import annotations
@@ -68,6 +72,15 @@ class BenchResult:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+StopCheck = Callable[[], bool]
+
+
+def _check_stop(should_stop: StopCheck | None) -> None:
+    """Raise StopTraining when the caller asked to stop (a cancelled job): no half-measured result comes back."""
+    if should_stop is not None and should_stop():
+        raise trainer.StopTraining
 
 
 def parameter_count(model: torch.nn.Module) -> int:
@@ -152,7 +165,8 @@ class TargetWatch:
 
 
 def time_torch_steps(recipe: TorchRecipe, device: torch.device, *, steps: int, warmup: int,
-                     precision: str, compile: bool) -> tuple[list[float], int]:
+                     precision: str, compile: bool,
+                     should_stop: StopCheck | None = None) -> tuple[list[float], int]:
     """Seconds per full optimiser step (fwd, bwd, AdamW) after warm-up, and units per step."""
     tc = TrainConfig.from_config(recipe.config)
     model = recipe.model.to(device)
@@ -163,6 +177,7 @@ def time_torch_steps(recipe: TorchRecipe, device: torch.device, *, steps: int, w
     units = recipe.units_in(batch)
     times: list[float] = []
     for i in range(warmup + steps):
+        _check_stop(should_stop)
         _sync(device)
         start = time.perf_counter()
         with trainer.autocast_for(device, precision):
@@ -177,7 +192,8 @@ def time_torch_steps(recipe: TorchRecipe, device: torch.device, *, steps: int, w
 
 
 def bench_torch(recipe: TorchRecipe, *, device: str = "auto", steps: int = 20, warmup: int = 5,
-                train: bool = True, progress: Callable[[trainer.TrainEvent], None] | None = None) -> BenchResult:
+                train: bool = True, progress: Callable[[trainer.TrainEvent], None] | None = None,
+                should_stop: StopCheck | None = None) -> BenchResult:
     """Benchmark a torch recipe (see the module docstring); ``train`` also trains it for the metric."""
     entry = registry.get(recipe.name)
     tc = TrainConfig.from_config(recipe.config)
@@ -189,11 +205,13 @@ def bench_torch(recipe: TorchRecipe, *, device: str = "auto", steps: int = 20, w
     # FLOPs per sample/token do not depend on the batch size, so count a batch of 2 (BatchNorm needs > 1), on
     # the device: a GPT-2-sized batch counted on a CPU would take minutes.
     recipe.model.to(dev)
+    _check_stop(should_stop)
     fpu = flops_per_unit(recipe, to_device(recipe.example_batch(2), dev))
+    _check_stop(should_stop)
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats(dev)
     times, units = time_torch_steps(recipe, dev, steps=steps, warmup=warmup, precision=precision,
-                                    compile=tc.compile)
+                                    compile=tc.compile, should_stop=should_stop)
     median, p10, p90 = _spread(times)
     memory, memory_source = _memory(dev)
     ups = units / median
@@ -205,6 +223,9 @@ def bench_torch(recipe: TorchRecipe, *, device: str = "auto", steps: int = 20, w
         watch = TargetWatch(entry, tc.target or entry.quality_bar)
         callbacks = [watch, progress] if progress else [watch]
         result = trainer.train(fresh, device=str(dev), callbacks=callbacks)
+        if result.stopped:  # the trainer ends a stopped run cleanly; for the harness it is no result
+            raise trainer.StopTraining
+        _check_stop(should_stop)
         metrics, train_seconds = result.metrics, result.seconds
         ttt = result.time_to_target if result.time_to_target is not None else watch.seconds
         samples = fresh.generate(fresh.model, 2)
@@ -221,20 +242,23 @@ def bench_torch(recipe: TorchRecipe, *, device: str = "auto", steps: int = 20, w
     )
 
 
-def bench_fit(recipe: FitRecipe, *, repeats: int = 3) -> BenchResult:
+def bench_fit(recipe: FitRecipe, *, repeats: int = 3, should_stop: StopCheck | None = None) -> BenchResult:
     """Benchmark a fit recipe: median ``fit`` time (training units/s) and ``predict`` throughput."""
     entry = registry.get(recipe.name)
     fit_times, predict_times = [], []
     for _ in range(repeats):
+        _check_stop(should_stop)
         start = time.perf_counter()
         recipe.fit()
         fit_times.append(time.perf_counter() - start)
     inputs = recipe.predict_inputs()
     for _ in range(repeats):
+        _check_stop(should_stop)
         start = time.perf_counter()
         recipe.predict(inputs)
         predict_times.append(time.perf_counter() - start)
     median, p10, p90 = _spread(fit_times)
+    _check_stop(should_stop)
     metrics = recipe.evaluate()
     memory, memory_source = _memory(torch.device("cpu"))
     units = recipe.fit_units()
@@ -255,9 +279,13 @@ def bench_fit(recipe: FitRecipe, *, repeats: int = 3) -> BenchResult:
 
 def benchmark(name: str, config: str = "default", *, device: str = "auto", steps: int = 20, warmup: int = 5,
               train: bool = True, progress: Callable[[trainer.TrainEvent], None] | None = None,
-              **overrides: Any) -> BenchResult:
-    """Build ``name`` with ``config`` and overrides and benchmark it with the harness that fits its kind."""
+              should_stop: StopCheck | None = None, **overrides: Any) -> BenchResult:
+    """Build ``name`` with ``config`` and overrides and benchmark it with the harness that fits its kind.
+
+    ``should_stop``: checked throughout (see the module docstring); raises ``trainer.StopTraining`` once true.
+    """
     recipe = registry.create(name, config, **overrides)
     if recipe.kind == "fit":
-        return bench_fit(recipe)
-    return bench_torch(recipe, device=device, steps=steps, warmup=warmup, train=train, progress=progress)
+        return bench_fit(recipe, should_stop=should_stop)
+    return bench_torch(recipe, device=device, steps=steps, warmup=warmup, train=train, progress=progress,
+                       should_stop=should_stop)

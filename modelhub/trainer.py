@@ -58,6 +58,7 @@ class TrainResult:
     device: str
     world_size: int
     checkpoint: str | None
+    stopped: bool = False  # a callback raised StopTraining (e.g. the job was cancelled): the run is unfinished
 
 
 def pick_device(requested: str = "auto") -> torch.device:
@@ -209,7 +210,7 @@ def train(
                 cb(event)
 
     began = time.perf_counter()
-    units, stopped_early, time_to_target, step = 0, False, None, start
+    units, stopped_early, time_to_target, step, stopped = 0, False, None, start, False
     model.train()
     try:
         for step in range(start, tc.steps):
@@ -251,14 +252,14 @@ def train(
                 if reached:
                     stopped_early, time_to_target = not last, time.perf_counter() - began
                     break
-    except StopTraining:
-        pass
+    except StopTraining:  # ended cleanly after a step; the caller decides what an unfinished run means
+        stopped = True
     seconds = time.perf_counter() - began
     done = history[-1]["step"] if history else start
     emit(TrainEvent("end", done, tc.steps, metrics=metrics))
     return TrainResult(steps=done, metrics=metrics, history=history, evals=evals, stopped_early=stopped_early,
                        seconds=seconds, time_to_target=time_to_target, device=str(dev), world_size=world,
-                       checkpoint=str(path) if path else None)
+                       checkpoint=str(path) if path else None, stopped=stopped)
 
 
 def _reached(metrics: dict[str, float], metric: str, target: float, recipe: TorchRecipe) -> bool:

@@ -84,7 +84,9 @@ def _train(factory: sessionmaker[Session], job: dict[str, Any], reporter: Report
     recipe = registry.create(job["model_name"], job["config_name"], **job["overrides"])
     if recipe.kind == "fit":
         reporter.write(0, 1, log="fitting\n")
-        recipe.fit()
+        recipe.fit()  # one call, not interruptible: a cancel during it is honoured right after
+        if reporter.stop.is_set():
+            raise trainer.StopTraining
         return recipe.evaluate(), recipe.generate(2)
     ckpt = reporter.checkpoint
     if job["resume_from"]:
@@ -93,10 +95,16 @@ def _train(factory: sessionmaker[Session], job: dict[str, Any], reporter: Report
         os.replace(ckpt.with_name(ckpt.name + ".part"), ckpt)
     result = trainer.train(recipe, device=job["device"], checkpoint=ckpt, resume=bool(job["resume_from"]),
                            callbacks=[reporter])
-    if reporter.stop.is_set():
+    if result.stopped or reporter.stop.is_set():
         raise trainer.StopTraining
     reporter.write(result.steps, max(result.steps, recipe.config["steps"]), metrics=result.metrics)
     return result.metrics, recipe.generate(recipe.model, 2)
+
+
+def _still_wanted(session: Session, job_id: int, stop: threading.Event) -> None:
+    """Inside the transaction that stores the result: a job cancelled (or reaped) meanwhile stores nothing."""
+    if stop.is_set() or repo.get_job(session=session, job_id=job_id).status in repo.FINISHED:
+        raise trainer.StopTraining  # rolls the transaction back: no run row, the verdict stays as it was
 
 
 def run_job(factory: sessionmaker[Session], job_id: int) -> int:
@@ -116,12 +124,14 @@ def run_job(factory: sessionmaker[Session], job_id: int) -> int:
         if job["kind"] == "train":
             metrics, samples = _train(factory, job, reporter)
             with transaction(factory, actor=ACTOR) as session:
+                _still_wanted(session, job_id, stop)
                 repo.record_progress(session=session, job_id=job_id, metrics=metrics)
                 repo.finish_job(session=session, job_id=job_id, status="succeeded", samples=samples)
         else:
             result = bench.benchmark(job["model_name"], job["config_name"], device=job["device"], progress=reporter,
-                                     **job["overrides"])
+                                     should_stop=stop.is_set, **job["overrides"])
             with transaction(factory, actor=ACTOR) as session:  # the run and the verdict land together
+                _still_wanted(session, job_id, stop)
                 repo.add_run(session=session, values=result.as_dict(), job_id=job_id)
                 repo.finish_job(session=session, job_id=job_id, status="succeeded", samples=result.samples)
     except trainer.StopTraining:

@@ -73,3 +73,46 @@ def test_time_to_target_is_noted_when_validation_first_meets_the_bar():
     first = watch.seconds
     watch(TrainEvent("eval", 30, 20, metrics={"val_accuracy": 0.99}))
     assert first is not None and watch.seconds == first
+
+
+def test_a_stop_request_during_the_timed_steps_ends_the_benchmark_without_a_result():
+    from modelhub.trainer import StopTraining
+
+    calls = []
+
+    def stop_on_third_check():
+        calls.append(1)
+        return len(calls) >= 3  # before FLOPs, after FLOPs, then the first timed step
+
+    with pytest.raises(StopTraining):
+        bench.benchmark("mlp", "smoke", device="cpu", steps=50, warmup=1, train=False, threads=1,
+                        should_stop=stop_on_third_check)
+    assert len(calls) == 3
+
+
+def test_a_stop_request_during_training_is_not_swallowed_by_the_trainer():
+    from modelhub.trainer import StopTraining
+
+    steps = []
+
+    def cancel_at_step_2(event):  # what a job's Reporter does when it finds its job cancelled
+        if event.kind == "step":
+            steps.append(event.step)
+            if event.step == 2:
+                raise StopTraining
+
+    with pytest.raises(StopTraining):
+        bench.benchmark("mlp", "smoke", device="cpu", steps=2, warmup=1, threads=1, progress=cancel_at_step_2)
+    assert steps == [1, 2]  # training stopped at the step that asked, and no result came back
+
+
+def test_a_stop_request_between_fits_ends_a_fit_benchmark():
+    from modelhub.trainer import StopTraining
+
+    fits = []
+    recipe = registry.create("naive_bayes", "smoke")
+    real_fit = recipe.fit
+    recipe.fit = lambda: fits.append(1) or real_fit()
+    with pytest.raises(StopTraining):
+        bench.bench_fit(recipe, repeats=3, should_stop=lambda: len(fits) >= 1)
+    assert fits == [1]

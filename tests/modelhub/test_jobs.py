@@ -150,3 +150,15 @@ def test_progress_survives_a_database_hiccup(factory, monkeypatch):
     reporter.last_write = 0.0
     reporter(trainer.TrainEvent("step", 2, 10, loss=1.5))
     assert _job(factory, job_id).loss_curve == [[1, 2.0], [2, 1.5]] and reporter.losses == []
+
+
+def test_a_cancelled_benchmark_job_stores_no_run_and_exits_as_cancelled(factory):
+    # A long training phase after the timed steps: the cancel lands while the benchmark trains for its metric.
+    job_id = jobs.submit(factory, kind="bench", model_name="mlp", overrides={"steps": 100_000, "threads": 1})
+    _wait(factory, job_id, lambda j: j.status == "running" and j.step > 0)
+    jobs.cancel(factory, job_id)
+    job = _job(factory, job_id)
+    assert jobs._CHILDREN[job.pid].wait(timeout=60) == 3
+    with factory() as s:
+        assert repo.list_runs(session=s) == []
+        assert repo.get_job(session=s, job_id=job_id).status == "cancelled"
