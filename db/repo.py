@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from db.dependency_rules import check_new_link, check_written_link, dead_endpoint, deleted_twin
@@ -293,16 +293,47 @@ def _check_unique_live(session: Session, obj: Tracked) -> None:
             raise ValidationError([FieldError(model.__label__, shown, message)])
 
 
-def deleted_rows(*, session: Session, workspace_id: int, limit: int = 50) -> list[Tracked]:
-    """Soft-deleted rows of a workspace, newest first, for the undo list."""
-    rows: list[Tracked] = []
+def _deleted_keys(workspace_id: int, table_name: str | None) -> Any:
+    """(table_name, row_id, deleted_at) of every soft-deleted row of a workspace, as one SQL subquery."""
+    models = [m for m in TRACKED_MODELS if m is not Workspace and table_name in (None, m.__tablename__)]
+    if not models:
+        raise ValueError(f"{table_name!r} is not a table whose rows can be deleted")
+    parts = [select(literal(m.__tablename__).label("table_name"), m.id.label("row_id"),
+                    m.deleted_at.label("deleted_at"))
+             .where(m.workspace_id == workspace_id, m.deleted_at.is_not(None))  # type: ignore[attr-defined]
+             for m in models]
+    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+
+
+def deleted_rows(
+    *, session: Session, workspace_id: int, limit: int = 50, offset: int = 0, table_name: str | None = None
+) -> list[Tracked]:
+    """One page of a workspace's soft-deleted rows, newest first, for the undo list.
+
+    ``table_name`` keeps one table's rows. The database sorts and pages (``offset``, ``limit``) across
+    every tracked table, so a long bin is never loaded whole; rows deleted at one instant (a project with
+    its tasks) follow each other by table and id.
+    """
+    keys = _deleted_keys(workspace_id, table_name)
+    page = session.execute(select(keys.c.table_name, keys.c.row_id)
+                           .order_by(keys.c.deleted_at.desc(), keys.c.table_name, keys.c.row_id.desc())
+                           .limit(limit).offset(offset)).all()
+    wanted: dict[str, list[int]] = {}
+    for table, row_id in page:
+        wanted.setdefault(table, []).append(row_id)
+    loaded: dict[tuple[str, int], Tracked] = {}
     for model in TRACKED_MODELS:
-        if model is Workspace:
-            continue
-        stmt = select(model).where(model.workspace_id == workspace_id, model.deleted_at.is_not(None))  # type: ignore[attr-defined]
-        rows.extend(session.scalars(stmt))
-    rows.sort(key=lambda r: r.deleted_at, reverse=True)  # type: ignore[arg-type, return-value]
-    return rows[:limit]
+        if model.__tablename__ in wanted:
+            for obj in session.scalars(select(model).where(model.id.in_(wanted[model.__tablename__]))):
+                loaded[(model.__tablename__, obj.id)] = obj
+    return [loaded[(table, row_id)] for table, row_id in page]
+
+
+def deleted_counts(*, session: Session, workspace_id: int) -> dict[str, int]:
+    """How many soft-deleted rows each table of a workspace holds (tables with none left out)."""
+    keys = _deleted_keys(workspace_id, None)
+    stmt = select(keys.c.table_name, func.count()).group_by(keys.c.table_name).order_by(keys.c.table_name)
+    return {table: int(n) for table, n in session.execute(stmt)}
 
 
 def history(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import streamlit as st
 
@@ -13,6 +15,7 @@ from db.models import (
     PROJECT_STATUSES,
     TASK_KINDS,
     TASK_STATUSES,
+    TRACKED_MODELS,
     Milestone,
     Project,
     Task,
@@ -22,6 +25,7 @@ from db.models import (
 from pages._components import illustrative_banner, plain, read, require_workspace, row_history_picker, run_action
 
 workspace_id = require_workspace()
+DELETED_PAGE_SIZE = 20
 PHASES = [p["code"] for p in phase_template()]
 COLUMN_CONFIG = {
     "name": st.column_config.TextColumn("Name", required=True, max_chars=200),
@@ -115,20 +119,38 @@ row_history_picker({"Projects": Project.__tablename__, "Milestones": Milestone._
                    workspace_id, key="projects_history")
 
 st.divider()
-st.subheader("Recently deleted")
+st.subheader("Deleted rows", help="Every row deleted in this workspace, newest first. Restoring a row brings back "
+             "the rows deleted with it (a project's milestones and tasks, a task's links and allocations).")
 with read() as session:
-    deleted = repo.deleted_rows(session=session, workspace_id=workspace_id, limit=20)
-if not deleted:
+    deleted_counts = repo.deleted_counts(session=session, workspace_id=workspace_id)
+if not deleted_counts:
     st.caption("Nothing deleted. Deleted rows appear here and can be restored.")
-for row in deleted:
-    label = getattr(row, "name", None) or getattr(row, "title", None) or f"#{row.id}"
-    left, right = st.columns([5, 1])
-    left.markdown(f"{row.__label__} **{plain(label)}** — deleted {row.deleted_at:%Y-%m-%d %H:%M} UTC")
-    model = type(row)
-    if right.button("Restore", key=f"restore_{row.__tablename__}_{row.id}", icon=":material/undo:") and run_action(
-        lambda s, m=model, i=row.id: repo.restore(session=s, model=m, row_id=i), f"Restored {row.__label__} {label!r}"
-    ):
-        st.rerun()
+else:
+    labels = {m.__tablename__: m.__label__ for m in TRACKED_MODELS}
+    left, right = st.columns([3, 1])
+    table = left.selectbox(
+        "Table", ["", *deleted_counts], key="deleted_table",
+        format_func=lambda t: f"{labels[t]} ({deleted_counts[t]:,})" if t else
+        f"All tables ({sum(deleted_counts.values()):,})")
+    total = deleted_counts[table] if table else sum(deleted_counts.values())
+    pages = math.ceil(total / DELETED_PAGE_SIZE)
+    # Keyed by the page count: when restores shrink the list, the page number starts again at 1.
+    page = int(right.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1,
+                                  key=f"deleted_page_{table}_{pages}"))
+    with read() as session:
+        deleted = repo.deleted_rows(session=session, workspace_id=workspace_id, table_name=table or None,
+                                    offset=(page - 1) * DELETED_PAGE_SIZE, limit=DELETED_PAGE_SIZE)
+    first = (page - 1) * DELETED_PAGE_SIZE + 1
+    st.caption(f"Rows {first:,}–{first + len(deleted) - 1:,} of {total:,}, newest first.")
+    for row in deleted:
+        label = getattr(row, "name", None) or getattr(row, "title", None) or f"#{row.id}"
+        left, right = st.columns([5, 1])
+        left.markdown(f"{row.__label__} **{plain(label)}** — deleted {row.deleted_at:%Y-%m-%d %H:%M} UTC")
+        model = type(row)
+        if right.button("Restore", key=f"restore_{row.__tablename__}_{row.id}", icon=":material/undo:") and \
+                run_action(lambda s, m=model, i=row.id: repo.restore(session=s, model=m, row_id=i),
+                           f"Restored {row.__label__} {label!r}"):
+            st.rerun()
 
 with st.expander("History of this workspace"):
     with read() as session:

@@ -294,3 +294,43 @@ def test_control_characters_are_refused_on_every_database(factory, workspace_id)
     with factory.begin() as s:  # tabs and line breaks are ordinary text
         repo.create(session=s, model=Project, values={"workspace_id": workspace_id, "name": "P",
                                                       "description": "line 1\n\tline 2"})
+
+
+def _delete_one_by_one(factory, model, ids):
+    for row_id in ids:  # one transaction each, so every row has its own deletion time
+        with factory.begin() as s:
+            repo.soft_delete(session=s, model=model, row_id=row_id)
+
+
+def test_deleted_rows_pages_through_every_table_newest_first_and_filters_by_table(factory, workspace_id):
+    project_id = _project(factory, workspace_id)
+    tasks = [_task(factory, project_id, f"T{i}") for i in range(25)]
+    with factory.begin() as s:
+        people = [repo.create(session=s, model=Person, values={"workspace_id": workspace_id, "name": f"P{i}"}).id
+                  for i in range(3)]
+    _delete_one_by_one(factory, Task, tasks[:12])
+    _delete_one_by_one(factory, Person, people)
+    _delete_one_by_one(factory, Task, tasks[12:])
+    newest_first = [("task", t) for t in reversed(tasks[12:])] + [("person", p) for p in reversed(people)] + [
+        ("task", t) for t in reversed(tasks[:12])]
+    with factory() as s:
+        def page(**kw):
+            return [(r.__tablename__, r.id) for r in repo.deleted_rows(session=s, workspace_id=workspace_id, **kw)]
+
+        assert page(limit=100) == newest_first
+        assert page(limit=10, offset=10) == newest_first[10:20]
+        assert page(limit=10, offset=20) == newest_first[20:]
+        assert page(limit=5, offset=1, table_name="person") == [("person", p) for p in reversed(people[:2])]
+        assert page(limit=20, offset=20, table_name="task") == [("task", t) for t in reversed(tasks[:5])]
+        assert repo.deleted_counts(session=s, workspace_id=workspace_id) == {"person": 3, "task": 25}
+        with pytest.raises(ValueError, match="'workspace' is not a table"):
+            page(table_name="workspace")
+
+
+def test_deleted_rows_of_another_workspace_are_not_listed(factory, workspace_id):
+    _delete_one_by_one(factory, Project, [_project(factory, workspace_id)])
+    with factory.begin() as s:
+        other = repo.create_workspace(session=s, name="Other").id
+    with factory() as s:
+        assert repo.deleted_rows(session=s, workspace_id=other) == []
+        assert repo.deleted_counts(session=s, workspace_id=other) == {}
