@@ -192,10 +192,17 @@ def scenario_values(report: CostReport, *, name: str, private: bool = False, not
                                "cost_base_usd": t.cost_base_usd, "cost_high_usd": t.cost_high_usd,
                                "min_gpus_recompute": t.memory_recompute.min_gpus}
     if s is not None:
-        results["serving"] = {"decode_tokens_per_s": s.decode_tokens_per_s, "bound": s.bound, "gpus": s.gpus,
-                              "prefill_tokens_per_s": s.prefill_tokens_per_s, "monthly_usd": s.monthly_usd}
+        # Both $/1M figures, named: the columns below hold the fleet's (what the fleet costs per token: COGS).
+        results["serving"] = {
+            "decode_tokens_per_s": s.decode_tokens_per_s, "bound": s.bound, "gpus": s.gpus,
+            "prefill_tokens_per_s": s.prefill_tokens_per_s, "prefill_bound": s.prefill_bound,
+            "monthly_usd": s.monthly_usd, "monthly_tokens": s.monthly_tokens,
+            "fleet_utilisation": s.fleet_utilisation, "fleet_usd_per_m_input": s.fleet_usd_per_m_input,
+            "fleet_usd_per_m_output": s.fleet_usd_per_m_output, "fleet_usd_per_m_blended": s.fleet_usd_per_m_blended,
+            "utilisation": report.request.utilisation, "usd_per_m_input_at_utilisation": s.usd_per_m_input,
+            "usd_per_m_output_at_utilisation": s.usd_per_m_output}
     return {"name": name, "kind": kind, "gpu": report.request.gpu, "inputs": asdict(report.request),
             "results": results, "private": private, "notes": notes,
-            "serving_usd_per_m_input": _finite(s.usd_per_m_input) if s else None,
-            "serving_usd_per_m_output": _finite(s.usd_per_m_output) if s else None,
+            "serving_usd_per_m_input": _finite(s.fleet_usd_per_m_input) if s else None,
+            "serving_usd_per_m_output": _finite(s.fleet_usd_per_m_output) if s else None,
             "training_cost_usd": _finite(t.cost_base_usd) if t else None}

@@ -2,9 +2,17 @@
 
 Formulas (``shared/REFERENCE.md`` A5.1/A7): a decode step of batch B on G GPUs takes
 t = max(2·P_active·B / (G·F·eff_c), (P·bytes_w + KV bytes) / (G·BW·eff_m)); throughput = B / t.
-Prefill costs 2·P + 2·L·prompt·d FLOPs per token and is compute-bound. KV bytes per token =
-2·L·n_kv·d_head·bytes. Inference memory ≈ 1.2 × weights + KV. $/1M tokens =
-$/h ÷ (tokens/s × 3600 × utilisation) × 1e6 (``gsampaio-rh/llm-locust`` COST_ESTIMATION_GUIDE).
+Prefill costs 2·P_active + 2·L·prompt·d FLOPs per token; one prompt (a prefill chunk) takes
+max(compute time, time to read the weights once), so short prompts are memory-bound. KV bytes per
+token = 2·L·n_kv·d_head·bytes. Inference memory ≈ 1.2 × weights + KV. The model's shape (L, d) is
+inferred from the *active* parameters unless given (a mixture of experts is as deep and wide as its
+active part, not as its total).
+
+Two $/1M figures, both from $/h ÷ (tokens/s × 3600 × utilisation) × 1e6 (``gsampaio-rh/llm-locust``
+COST_ESTIMATION_GUIDE): *at utilisation* prices one replica busy for the input share of its hours;
+*fleet* prices the fleet sized for the daily load and its peak at the fleet's own utilisation, so
+fleet $/1M input × input tokens + fleet $/1M output × output tokens = the fleet's monthly cost.
+That fleet figure is the cost of goods sold a revenue plan should read.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from analytics.training_cost import EstimateError, shape
 
 WEIGHT_MEMORY_FACTOR = 1.2  # runtime buffers on top of the weights (REFERENCE A7)
 SECONDS_PER_DAY = 86_400.0
+HOURS_PER_MONTH = 730.0  # as the fleet's monthly cost and the burn count a month
 
 
 @dataclass(frozen=True)
@@ -30,7 +39,8 @@ class ServingInputs:
     active_params: float | None = None  # MoE: parameters used per token (FLOPs); None = dense
     weight_bytes: float = 2.0  # bf16; 1 for fp8 weights
     kv_bytes: float = 2.0
-    n_layers: int | None = None  # None: inferred from params
+    n_layers: int | None = None  # None: inferred from the active parameters
+    d_model: int | None = None  # None: inferred (d_model = 128 × layers); only the prefill attention term uses it
     n_kv_heads: int = 8  # grouped-query attention as in Llama 3 8B/70B
     head_dim: int = 128
     gpus_per_replica: int = 1
@@ -54,16 +64,22 @@ class ServingEstimate:
     max_batch: int  # sequences whose KV cache fits next to the weights (0: the model does not fit)
     batch: int  # min(batch_size, max_batch)
     bound: str  # "memory" or "compute" for decode, or "measured"
+    prefill_bound: str  # "memory" or "compute" per prefill chunk (one prompt), or "measured"
     decode_tokens_per_s: float  # per replica
     prefill_tokens_per_s: float  # per replica
-    usd_per_m_input: float
+    usd_per_m_input: float  # one replica at the input utilisation
     usd_per_m_output: float
     usd_per_m_blended: float  # at the prompt:output mix
     replicas: int  # for tokens_per_day × peak_factor
     gpus: int
     fleet_utilisation: float  # average busy share of that fleet
     monthly_usd: float  # fleet cost, 730 h a month
+    monthly_tokens: float  # input + output tokens a month (730 h)
+    fleet_usd_per_m_input: float  # the fleet's monthly cost spread over its tokens by GPU time (COGS)
+    fleet_usd_per_m_output: float
+    fleet_usd_per_m_blended: float  # = monthly_usd / monthly_tokens × 1e6
     replica_day_usd: float
+    n_layers: int
     assumptions: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -80,10 +96,12 @@ def _check(s: ServingInputs) -> None:
         value = getattr(s, name)
         if value is None or not math.isfinite(float(value)) or float(value) <= 0:
             raise EstimateError(f"'{name}' must be a positive number, got {value!r}")
-    for name in ("active_params", "measured_output_tps", "measured_input_tps"):
+    for name in ("active_params", "measured_output_tps", "measured_input_tps", "n_layers", "d_model"):
         value = getattr(s, name)
         if value is not None and not (math.isfinite(float(value)) and float(value) > 0):
             raise EstimateError(f"'{name}' must be a positive number, got {value!r}")
+    if s.active_params is not None and s.active_params > s.params:
+        raise EstimateError("'active_params' cannot exceed 'params' (total parameters)")
     for name in ("compute_efficiency", "memory_efficiency", "utilisation"):
         if not 0 < getattr(s, name) <= 1:
             raise EstimateError(f"'{name}' must be in (0, 1], got {getattr(s, name)!r}")
@@ -99,11 +117,24 @@ def decode_step_seconds(*, active_params: float, weight_bytes_total: float, kv_b
     return np.maximum(compute, memory), memory >= compute
 
 
+def prefill_chunk_seconds(*, active_params: float, weight_bytes_total: float, prompt_tokens: int, n_layers: int,
+                          d_model: int, flops: float, bandwidth: float) -> tuple[float, bool]:
+    """Roofline time of one prompt's prefill (s) and whether it is memory-bound.
+
+    Compute: prompt × (2·P_active + 2·L·prompt·d) FLOPs; memory: the weights are read once per chunk.
+    A chunk is one prompt, the conservative case (engines that pack several prompts per chunk read the
+    weights once for all of them).
+    """
+    compute = prompt_tokens * (2.0 * active_params + 2.0 * n_layers * prompt_tokens * d_model) / flops
+    memory = weight_bytes_total / bandwidth
+    return max(compute, memory), memory > compute
+
+
 def estimate_serving(s: ServingInputs, gpu: Gpu, precision: str = "bf16") -> ServingEstimate:
     """Every serving figure for ``s`` on ``gpu``; raises :class:`EstimateError` naming a bad field."""
     _check(s)
-    layers, d_model = shape(s.params, s.n_layers)
     active = s.active_params or s.params
+    layers, d_model = shape(active, s.n_layers, s.d_model)
     g = s.gpus_per_replica
     kv_tok = 2.0 * layers * s.n_kv_heads * s.head_dim * s.kv_bytes
     weights = s.params * s.weight_bytes
@@ -120,15 +151,25 @@ def estimate_serving(s: ServingInputs, gpu: Gpu, precision: str = "bf16") -> Ser
     kv_batch = kv_tok * (s.prompt_tokens + s.output_tokens / 2) * batch
     step, memory_bound = decode_step_seconds(active_params=active, weight_bytes_total=weights,
                                              kv_bytes_batch=kv_batch, batch=batch, flops=flops, bandwidth=bandwidth)
+    chunk, prefill_memory_bound = prefill_chunk_seconds(
+        active_params=active, weight_bytes_total=weights, prompt_tokens=s.prompt_tokens, n_layers=layers,
+        d_model=d_model, flops=flops, bandwidth=bandwidth)
     decode_tps = s.measured_output_tps or float(batch / step)
-    prefill_tps = s.measured_input_tps or flops / (2.0 * active + 2.0 * layers * s.prompt_tokens * d_model)
+    prefill_tps = s.measured_input_tps or s.prompt_tokens / chunk
     bound = "measured" if s.measured_output_tps else ("memory" if bool(memory_bound) else "compute")
+    prefill_bound = "measured" if s.measured_input_tps else ("memory" if prefill_memory_bound else "compute")
     replica_hour = g * s.price
     usd_in, usd_out = (float(x) for x in usd_per_million(replica_hour, [prefill_tps, decode_tps], s.utilisation))
     share_in = s.prompt_tokens / context
     blended = share_in * usd_in + (1 - share_in) * usd_out
     busy = s.tokens_per_day * (share_in / prefill_tps + (1 - share_in) / decode_tps)  # replica-seconds a day
     replicas = max(1, math.ceil(s.peak_factor * busy / SECONDS_PER_DAY))
+    fleet_util = busy / (replicas * SECONDS_PER_DAY)
+    monthly_usd = replicas * replica_hour * HOURS_PER_MONTH
+    monthly_tokens = s.tokens_per_day * HOURS_PER_MONTH / 24.0
+    # The fleet's cost spread over its tokens by the GPU time each takes: the per-replica formula at the
+    # fleet's own utilisation. So fleet in × input tokens + fleet out × output tokens = monthly_usd.
+    fleet_in, fleet_out = (float(x) for x in usd_per_million(replica_hour, [prefill_tps, decode_tps], fleet_util))
     assumptions = [
         {"assumption": "decode roofline", "value": f"max(compute, memory) per step, batch {batch} "
          f"(fits {max_batch})", "source": "kipply; iopsystems/llm-calc; JGalego/llm-calc (A5.1)"},
@@ -140,8 +181,15 @@ def estimate_serving(s: ServingInputs, gpu: Gpu, precision: str = "bf16") -> Ser
          "value": f"{s.compute_efficiency:.0%} / {s.memory_efficiency:.0%}",
          "source": "MAMF ~80 % cap (A1; 50 % illustrative); Databricks MBU ≈ 60 % (A5.2)"},
         {"assumption": "utilisation", "value": f"{s.utilisation:.0%}", "source": "input (illustrative default)"},
-        {"assumption": "$/1M tokens", "value": "$/h ÷ (tokens/s × 3600 × utilisation) × 1e6",
+        {"assumption": "prefill roofline", "value": f"max(compute, weight read) per {s.prompt_tokens}-token prompt: "
+         f"{prefill_bound}-bound", "source": "REFERENCE A5.1 (prefill FLOPs; weights read once per chunk)"},
+        {"assumption": "model shape", "value": f"{layers} layers × d_model {d_model}",
+         "source": "input" if s.n_layers and s.d_model else "inferred from the active parameters: d_model = 128 × "
+                   "layers, N ≈ 12·L·d² (given values kept)"},
+        {"assumption": "$/1M tokens at utilisation", "value": "$/h ÷ (tokens/s × 3600 × utilisation) × 1e6",
          "source": "gsampaio-rh/llm-locust docs/COST_ESTIMATION_GUIDE.md (A5.1)"},
+        {"assumption": "$/1M tokens, fleet (COGS)", "value": f"the same formula at the fleet's utilisation "
+         f"({fleet_util:.0%}): fleet $/month ÷ tokens/month", "source": "derived; sums to the fleet's monthly cost"},
         {"assumption": "peak factor", "value": f"{s.peak_factor:g}×", "source": "input (illustrative default)"},
     ]
     if s.measured_output_tps:
@@ -149,10 +197,12 @@ def estimate_serving(s: ServingInputs, gpu: Gpu, precision: str = "bf16") -> Ser
                                "source": "measured (input)"})
     return ServingEstimate(
         kv_bytes_per_token=kv_tok, weights_gb=weights / 1e9, max_batch=max_batch, batch=batch, bound=bound,
-        decode_tokens_per_s=decode_tps, prefill_tokens_per_s=prefill_tps, usd_per_m_input=usd_in,
-        usd_per_m_output=usd_out, usd_per_m_blended=blended, replicas=replicas, gpus=replicas * g,
-        fleet_utilisation=busy / (replicas * SECONDS_PER_DAY), monthly_usd=replicas * replica_hour * 730.0,
-        replica_day_usd=replica_hour * 24.0, assumptions=assumptions,
+        prefill_bound=prefill_bound, decode_tokens_per_s=decode_tps, prefill_tokens_per_s=prefill_tps,
+        usd_per_m_input=usd_in, usd_per_m_output=usd_out, usd_per_m_blended=blended, replicas=replicas,
+        gpus=replicas * g, fleet_utilisation=fleet_util, monthly_usd=monthly_usd, monthly_tokens=monthly_tokens,
+        fleet_usd_per_m_input=fleet_in, fleet_usd_per_m_output=fleet_out,
+        fleet_usd_per_m_blended=monthly_usd / monthly_tokens * 1e6, replica_day_usd=replica_hour * 24.0,
+        n_layers=layers, assumptions=assumptions,
     )
 
 
@@ -184,7 +234,7 @@ def api_break_even(estimate: ServingEstimate, s: ServingInputs, api_prices: pd.D
     break_even = np.where(v_star <= one_replica, v_star, np.nan)
     return pd.DataFrame({
         "provider": api_prices["provider"].to_numpy(), "model": api_prices["model"].to_numpy(),
-        "api_usd_per_m_blended": api * 1e6, "api_monthly_usd": api * s.tokens_per_day * 730.0 / 24.0,
+        "api_usd_per_m_blended": api * 1e6, "api_monthly_usd": api * estimate.monthly_tokens,
         "self_host_monthly_usd": estimate.monthly_usd, "break_even_tokens_per_day": break_even,
         "as_of": api_prices["as_of"].to_numpy(), "source": api_prices["source"].to_numpy(),
     })

@@ -54,7 +54,7 @@ def memory_bars(memory: pd.DataFrame) -> go.Figure:
 
 
 def serving_curve(report: CostReport) -> go.Figure:
-    """$ per 1M input and output tokens as utilisation rises."""
+    """$ per 1M input and output tokens as utilisation rises, with your utilisation and the fleet's marked."""
     data = report.serving_curve
     fig = go.Figure()
     fig.add_scatter(x=data["utilisation"], y=data["usd_per_m_output"], name="output tokens", mode="lines",
@@ -64,6 +64,10 @@ def serving_curve(report: CostReport) -> go.Figure:
     fig.add_vline(x=report.request.utilisation, line_dash="dash", line_color="#1D4ED8",
                   annotation_text=f"yours: {report.request.utilisation:.0%}", annotation_position="top right",
                   annotation_font_size=11)
+    if report.serving is not None:  # where the sized fleet sits: the curve there is the fleet $/1M (COGS)
+        fleet = report.serving.fleet_utilisation
+        fig.add_vline(x=fleet, line_dash="dot", line_color="#DC2626", annotation_text=f"fleet: {fleet:.0%}",
+                      annotation_position="bottom right", annotation_font_size=11)
     fig.update_layout(**_LAYOUT, xaxis={"title": "utilisation (share of paid GPU-hours busy)", "tickformat": ".0%"},
                       yaxis={"title": "USD per 1M tokens", "tickprefix": "$", "rangemode": "tozero"})
     return fig

@@ -155,14 +155,31 @@ else:
     if s is None:
         st.error(plain(report.serving_error or ""), icon=":material/error:")
     else:
+        # The fleet figures are what the fleet sized for this load costs per token (saved as COGS); the
+        # per-replica ones are the textbook $/h ÷ (tokens/s × 3600 × utilisation) at the utilisation input.
         cards = st.columns(4)
-        cards[0].metric("$ / 1M input tokens", f"${s.usd_per_m_input:,.3f}", border=True,
-                        help=f"Prefill {s.prefill_tokens_per_s:,.0f} tokens/s per replica")
-        cards[1].metric("$ / 1M output tokens", f"${s.usd_per_m_output:,.3f}", border=True,
-                        help=f"Decode {s.decode_tokens_per_s:,.0f} tokens/s per replica ({s.bound})")
+        cards[0].metric("Fleet $ / 1M input tokens", f"${s.fleet_usd_per_m_input:,.3f}", border=True,
+                        help="Fleet cost per month spread over the month's tokens by GPU time, at the fleet's own "
+                             "utilisation. This is what a saved scenario stores as COGS.")
+        cards[1].metric("Fleet $ / 1M output tokens", f"${s.fleet_usd_per_m_output:,.3f}", border=True,
+                        help=f"Blended over the mix: ${s.fleet_usd_per_m_blended:,.3f} = fleet per month ÷ tokens "
+                             "per month.")
         cards[2].metric("GPUs for the load", f"{s.gpus}", border=True,
-                        delta=f"{s.fleet_utilisation:.0%} busy", delta_color="off", delta_arrow="off")
-        cards[3].metric("Fleet per month", usd(s.monthly_usd), border=True)
+                        delta=f"{s.fleet_utilisation:.0%} busy", delta_color="off", delta_arrow="off",
+                        help=f"Sized for {request.peak_factor:g}× the average load, in whole replicas.")
+        cards[3].metric("Fleet per month", usd(s.monthly_usd), border=True,
+                        help=f"{s.monthly_tokens / 1e9:,.2f}B tokens a month (730 h).")
+        cards = st.columns(4)
+        at = f"{request.utilisation:.0%}"
+        cards[0].metric("$ / 1M input tokens, one replica at your utilisation", f"${s.usd_per_m_input:,.3f}",
+                        border=True, help=f"One replica busy {at} of its paid hours: $/h ÷ (prefill tokens/s × 3600 "
+                                          f"× {at}) × 1e6.")
+        cards[1].metric("$ / 1M output tokens, one replica at your utilisation", f"${s.usd_per_m_output:,.3f}",
+                        border=True, help=f"One replica busy {at}: $/h ÷ (decode tokens/s × 3600 × {at}) × 1e6.")
+        cards[2].metric("Prefill tokens/s per replica", f"{s.prefill_tokens_per_s:,.0f}", border=True,
+                        help=f"{s.prefill_bound}-bound per prompt")
+        cards[3].metric("Decode tokens/s per replica", f"{s.decode_tokens_per_s:,.0f}", border=True,
+                        help=f"batch {s.batch} ({s.bound})")
         st.markdown("**Serving cost vs utilisation** (USD per 1M tokens; the dashed line is your utilisation)")
         st.plotly_chart(charts.serving_curve(report), width="stretch")
         st.markdown(f"**API vs self-hosting at this load** ({request.tokens_per_day / 1e6:,.0f}M tokens a day; "
@@ -191,8 +208,8 @@ if view.scenarios.empty:
 else:
     st.dataframe(view.scenarios, hide_index=True, width="stretch", column_config={
         "name": "Scenario", "kind": "Kind", "gpu": "GPU",
-        "serving_usd_per_m_input": st.column_config.NumberColumn("$/1M input", format="$%.4f"),
-        "serving_usd_per_m_output": st.column_config.NumberColumn("$/1M output", format="$%.4f"),
+        "serving_usd_per_m_input": st.column_config.NumberColumn("Fleet $/1M input", format="$%.4f"),
+        "serving_usd_per_m_output": st.column_config.NumberColumn("Fleet $/1M output", format="$%.4f"),
         "training_cost_usd": st.column_config.NumberColumn("Training cost", format="dollar"),
         "private": "Private", "created_at": st.column_config.DatetimeColumn("Saved (UTC)"),
     })

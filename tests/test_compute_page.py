@@ -31,7 +31,10 @@ def test_defaults_show_the_7b_on_1t_tokens_estimate_with_its_sources(app_db):
     assert _metric(at, "Training FLOPs") == "4.54e+22"
     expected = build_report(CostRequest(), merged_gpus(), price_table(), api_price_table())
     assert _metric(at, "Cost (base)") == usd(expected.training.cost_base_usd)
-    assert _metric(at, "$ / 1M output tokens") == f"${expected.serving.usd_per_m_output:,.3f}"
+    # Both $/1M figures, labelled: the fleet's (what the sized fleet costs per token) and one replica's.
+    assert _metric(at, "Fleet $ / 1M output tokens") == f"${expected.serving.fleet_usd_per_m_output:,.3f}"
+    assert _metric(at, "$ / 1M output tokens, one replica at your utilisation") == \
+        f"${expected.serving.usd_per_m_output:,.3f}"
     assert len(at.get("plotly_chart")) == 4
     assert "illustrative" in " ".join(c.value for c in at.caption)
 
@@ -91,7 +94,7 @@ def test_a_bad_gpu_row_names_the_field_and_writes_nothing(app_db):
 
 def test_saving_a_scenario_stores_the_serving_and_training_cost(app_db):
     at = _open(app_db["empty"])
-    output = _metric(at, "$ / 1M output tokens")
+    output = _metric(at, "Fleet $ / 1M output tokens")
     at.text_input(key="scenario_name").input("7B launch plan")
     at.button(key="FormSubmitter:save_scenario-Save scenario").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -134,7 +137,7 @@ def test_loading_a_saved_scenario_puts_its_inputs_back_into_the_form(app_db):
     assert at.number_input(key="cc_params").value == 8.0 and at.number_input(key="cc_tokens").value == 200.0
     with app_db["factory"]() as s:
         saved = scenario_costs(session=s, workspace_id=app_db["demo"])
-    assert _metric(at, "$ / 1M output tokens") == f"${saved['serving_usd_per_m_output'].iloc[0]:,.3f}"
+    assert _metric(at, "Fleet $ / 1M output tokens") == f"${saved['serving_usd_per_m_output'].iloc[0]:,.3f}"
 
 
 def test_choosing_a_benchmark_run_calibrates_and_labels_measured_and_assumed_figures(app_db):
@@ -248,7 +251,8 @@ def test_utilisation_and_failure_overhead_are_set_in_per_cent(app_db):
     at.button(key="FormSubmitter:compute_form-Estimate").click().run()
     expected = build_report(CostRequest(utilisation=0.8, failure_overhead=0.35), merged_gpus(), price_table(),
                             api_price_table())
-    assert _metric(at, "$ / 1M output tokens") == f"${expected.serving.usd_per_m_output:,.3f}"
+    assert _metric(at, "$ / 1M output tokens, one replica at your utilisation") == \
+        f"${expected.serving.usd_per_m_output:,.3f}"
     assert _metric(at, "Cost (base)") == usd(expected.training.cost_base_usd)
     at.text_input(key="scenario_name").input("80 % busy")
     at.button(key="FormSubmitter:save_scenario-Save scenario").click().run()

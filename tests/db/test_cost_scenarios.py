@@ -43,7 +43,16 @@ def test_a_saved_scenario_keeps_inputs_results_and_the_columns_the_revenue_engin
         costs = scenario_costs(session=s, workspace_id=workspace_id)
         row = repo.get(session=s, model=CostScenario, row_id=saved.id)
         logged = repo.history(session=s, workspace_id=workspace_id, table_name="cost_scenario")
-    assert costs.loc[saved.id, "serving_usd_per_m_output"] == pytest.approx(report.serving.usd_per_m_output)
+    # The columns hold the fleet's $/1M (what the fleet costs per token); the results keep both, named.
+    assert costs.loc[saved.id, "serving_usd_per_m_output"] == pytest.approx(report.serving.fleet_usd_per_m_output)
+    assert costs.loc[saved.id, "serving_usd_per_m_input"] == pytest.approx(report.serving.fleet_usd_per_m_input)
+    serving = row.results["serving"]
+    assert serving["usd_per_m_output_at_utilisation"] == pytest.approx(report.serving.usd_per_m_output)
+    assert serving["utilisation"] == 0.5 and serving["fleet_utilisation"] == pytest.approx(
+        report.serving.fleet_utilisation)
+    assert (costs.loc[saved.id, "serving_usd_per_m_input"] * serving["monthly_tokens"] * 0.8
+            + costs.loc[saved.id, "serving_usd_per_m_output"] * serving["monthly_tokens"] * 0.2) / 1e6 == \
+        pytest.approx(serving["monthly_usd"])  # 1,000:250 prompt:output tokens
     assert costs.loc[saved.id, "training_cost_usd"] == pytest.approx(report.training.cost_base_usd)
     assert row.inputs["params"] == 7e9 and row.results["training"]["flops"] == pytest.approx(report.training.flops)
     assert row.kind == "both" and [entry.action for entry in logged] == ["create"]

@@ -16,7 +16,7 @@ def test_a_cost_scenario_saved_in_the_browser_is_stored_with_its_costs(app_serve
     _goto(page, app_server["base"], "Compute cost")
     main = page.get_by_test_id("stMainBlockContainer")
     assert main.get_by_text("Training FLOPs").is_visible()
-    assert main.get_by_text("$ / 1M output tokens").is_visible()
+    assert main.get_by_text("Fleet $ / 1M output tokens", exact=True).is_visible()
     page.get_by_label("Scenario name").fill("Browser plan")
     page.get_by_role("button", name="Save scenario").click()
     _settle(page)
