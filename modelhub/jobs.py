@@ -44,7 +44,11 @@ def submit(factory: sessionmaker[Session], *, kind: str, model_name: str, config
            start: bool = True) -> int:
     """Queue a 'train' or 'bench' job and start its worker; bad names/settings raise RegistryError first."""
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
-    registry.resolve_config(model_name, config_name, **overrides)  # refuses before anything is stored
+    merged = registry.resolve_config(model_name, config_name, **overrides)  # refuses before anything is stored
+    if str(merged.get("dataset", "")).startswith("folder:"):
+        # The app's users must not name paths on the server; a local folder is for the CLI (who owns the disk).
+        raise registry.RegistryError(f"model {model_name!r}: dataset=folder:… reads a folder on this machine and "
+                                     "works only from the command line; upload a zip of images instead")
     with transaction(factory, actor=ACTOR) as session:
         job = repo.create_job(session=session, kind=kind, model_name=model_name, config_name=config_name,
                               overrides=overrides, device=device, resumed_from_id=resumed_from_id)

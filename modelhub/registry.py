@@ -29,9 +29,12 @@ automatically by ``modelhub/models/__init__.py``, so nothing else needs editing)
   ``as_written_of="<corrected name>"`` and ``errata="what is wrong and what the corrected entry does instead"``.
 - The recipe protocol (what the trainer and the benchmark harness call) is in ``modelhub/recipes.py``;
   ``ImageClassification`` wraps any image classifier on an ``ImageDataset``.
-- Data: ``modelhub.datasets.load(name, **options)``. Image models should take a ``dataset`` config key and call
-  ``load_images(config["dataset"], size=..., seed=...)`` (as ``mlp`` does), so users can train them on an
-  uploaded zip (``dataset=upload:images:<sha256>``).
+- Data: ``modelhub.datasets.load(name, **options)``. Every model takes a ``dataset`` config key (in its
+  ``default`` config) and loads it through the checker for its kind, so users can train it on their own data
+  and a data set of the wrong kind is refused by name: image models ``load_images(config["dataset"], size=...,
+  seed=...)`` (as ``mlp`` does: 'digits', ``upload:images:<sha256>``, or ``folder:<path>`` from the CLI),
+  language models ``load_text`` ('pydoc' or ``upload:text:<sha256>``), text classifiers ``load_labelled``
+  ('docstrings' or ``upload:csv:<sha256>``).
 - Smoke configs must run in a second or two on one CPU thread: the registry-driven tests in
   ``tests/modelhub/test_registry.py`` build, evaluate and step every entry's ``smoke`` config.
 """

@@ -99,9 +99,10 @@ with run_tab:
         st.rerun()
 
     with st.expander("Use your own data"):
-        st.caption("A zip of images in one folder per label (trains the image models, e.g. `mlp`), a UTF-8 text "
-                   "file, or a CSV with `text` and `label` columns. Checked, then stored under its SHA-256; the "
-                   f"limit is {uploads.MAX_UPLOAD_BYTES // 2**20} MB.")
+        st.caption("A zip of images in one folder per label (trains the image models: `mlp`, `lenet`, `resnet`, …), "
+                   "a UTF-8 text file (the language models: `ngram`, `gpt`, `lstm`), or a CSV with `text` and "
+                   "`label` columns (the classifiers: `naive_bayes`, `linear_svm`, …). Checked, then stored under "
+                   f"its SHA-256; the limit is {uploads.MAX_UPLOAD_BYTES // 2**20} MB.")
         upload_kind = st.radio("Kind", list(uploads.KINDS), horizontal=True, key="mh_upload_kind")
         upload = st.file_uploader("File", type=["zip", "txt", "csv"], key="mh_upload")
         if upload is not None and st.button("Check and store", key="mh_store"):

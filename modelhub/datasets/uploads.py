@@ -44,8 +44,11 @@ def _decode(data: bytes, what: str) -> str:
         raise DatasetError(f"{what}: not UTF-8 text (byte {err.start} cannot be decoded)") from None
 
 
-def parse_text(data: bytes, name: str = "upload") -> TextCorpus:
-    """A UTF-8 text file as a language-modelling corpus, split contiguously 70/15/15."""
+def parse_text(data: bytes, name: str = "upload", seed: int = 0) -> TextCorpus:
+    """A UTF-8 text file as a language-modelling corpus, split contiguously 70/15/15.
+
+    ``seed`` is accepted for the common interface; the contiguous split does not depend on it.
+    """
     _check_size(data, "text upload")
     text = _decode(data, "text upload")
     if len(text) < MIN_TEXT_CHARACTERS:

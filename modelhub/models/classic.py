@@ -30,7 +30,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
 
-from modelhub.datasets import LabelledText, load
+from modelhub.datasets import LabelledText, load_labelled
 from modelhub.recipes import FitRecipe
 from modelhub.registry import register
 
@@ -114,7 +114,8 @@ class TextClassification(FitRecipe):
 
 
 def _recipe(kind: str, config: dict[str, Any]) -> TextClassification:
-    data = load("docstrings", per_package=config["per_package"], seed=config["seed"])
+    # 'docstrings' (``per_package`` of each of six packages) or an uploaded CSV ('upload:csv:<sha256>', used whole).
+    data = load_labelled(config["dataset"], per_package=config["per_package"], seed=config["seed"])
     return TextClassification(build_pipeline(kind, config), data)
 
 
@@ -125,8 +126,14 @@ _COMMON = {"dataset": "docstrings", "metric": "test_accuracy", "higher_is_better
 _SIZES = {"smoke": 40, "default": 300, "scale": 2000}
 
 
+def _configs(**keys: Any) -> dict[str, dict[str, Any]]:
+    """smoke/default/scale configs with the docstring sizes and the given keys; ``dataset`` lives in default."""
+    return {k: {"per_package": n, **keys, **({"dataset": "docstrings"} if k == "default" else {})}
+            for k, n in _SIZES.items()}
+
+
 @register("naive_bayes", quality_bar=0.80,
-          configs={k: {"per_package": n, "alpha": 0.01} for k, n in _SIZES.items()},
+          configs=_configs(alpha=0.01),
           description="TF-IDF → multinomial Naive Bayes (α = 0.01), the correct posterior the pseudocode misstates.",
           **_COMMON)
 def naive_bayes(config: dict[str, Any]) -> TextClassification:
@@ -135,7 +142,7 @@ def naive_bayes(config: dict[str, Any]) -> TextClassification:
 
 
 @register("linear_svm", quality_bar=0.85,
-          configs={k: {"per_package": n, "C": 0.3} for k, n in _SIZES.items()},
+          configs=_configs(C=0.3),
           description="TF-IDF → linear SVM (C = 0.3); the document's SVC() is RBF, see the module note.", **_COMMON)
 def linear_svm(config: dict[str, Any]) -> TextClassification:
     """Linear SVM text classifier."""
@@ -144,7 +151,7 @@ def linear_svm(config: dict[str, Any]) -> TextClassification:
 
 @register("random_forest", quality_bar=0.70,
           configs={"smoke": {"per_package": 40, "n_estimators": 10},
-                   "default": {"per_package": 300, "n_estimators": 100},
+                   "default": {"dataset": "docstrings", "per_package": 300, "n_estimators": 100},
                    "scale": {"per_package": 2000, "n_estimators": 300}},
           description="TF-IDF → random forest (100 trees, the document's default).", **_COMMON)
 def random_forest(config: dict[str, Any]) -> TextClassification:
@@ -154,7 +161,7 @@ def random_forest(config: dict[str, Any]) -> TextClassification:
 
 @register("gradient_boosting", quality_bar=0.70,
           configs={"smoke": {"per_package": 40, "n_estimators": 10, "lr": 0.1},
-                   "default": {"per_package": 300, "n_estimators": 100, "lr": 0.1},
+                   "default": {"dataset": "docstrings", "per_package": 300, "n_estimators": 100, "lr": 0.1},
                    "scale": {"per_package": 2000, "n_estimators": 300, "lr": 0.1}},
           description="TF-IDF (250 word + 250 character features) → histogram gradient boosting (100 rounds, "
                       "lr 0.1).", **_COMMON)

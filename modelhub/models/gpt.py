@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812 - the PyTorch convention
 from torch import nn
 
-from modelhub.datasets import load
+from modelhub.datasets import load_text
 from modelhub.registry import register
 
 if TYPE_CHECKING:
@@ -201,8 +201,8 @@ def _gpt_config(config: dict[str, Any]) -> GPTConfig:
         # ~0.43 M parameters and a 64-byte context (a word trigram sees ~15 bytes): small enough to train on
         # 2 CPU cores, big enough for 325 k training bytes. Small batches (16 × 64 bytes) make more updates per
         # byte seen, which is what a CPU budget buys; lr 3e-3 is stable at this width.
-        "default": {"vocab_size": 256, "n_layer": 2, "n_head": 4, "n_embd": 128, "block_size": 64,
-                    "dropout": 0.0, "bias": False, "steps": 3000, "batch_size": 16, "lr": 3e-3,
+        "default": {"dataset": "pydoc", "vocab_size": 256, "n_layer": 2, "n_head": 4, "n_embd": 128,
+                    "block_size": 64, "dropout": 0.0, "bias": False, "steps": 3000, "batch_size": 16, "lr": 3e-3,
                     "warmup_steps": 100, "weight_decay": 0.1, "eval_every": 500, "eval_bytes": 0},
         # GPT-2-124M's shape; meant for a GPU (bf16 autocast there), where its MFU is measured.
         "scale": {"vocab_size": 50_304, "n_layer": 12, "n_head": 12, "n_embd": 768, "block_size": 1024,
@@ -213,9 +213,9 @@ def _gpt_config(config: dict[str, Any]) -> GPTConfig:
                 "Loss in nats per byte; its quality bar is the word N-gram's test loss on the same bytes.",
 )
 def gpt(config: dict[str, Any]) -> ByteLanguageModeling:
-    """The GPT on the Python documentation, as bytes."""
+    """The GPT on the Python documentation (or an uploaded text: ``dataset=upload:text:<sha256>``), as bytes."""
     from modelhub.models._text import ByteLanguageModeling, corpus_options  # _text imports this module
 
     torch.manual_seed(config["seed"])
     model = GPT(_gpt_config(config))
-    return ByteLanguageModeling(model, load("pydoc", seed=config["seed"]), **corpus_options(config))
+    return ByteLanguageModeling(model, load_text(config["dataset"], seed=config["seed"]), **corpus_options(config))

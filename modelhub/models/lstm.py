@@ -34,7 +34,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812 - the PyTorch convention
 from torch import nn
 
-from modelhub.datasets import TextCorpus, load
+from modelhub.datasets import TextCorpus, load_text
 from modelhub.models._text import ByteLanguageModeling, corpus_options
 from modelhub.models.gpt import random_windows
 from modelhub.recipes import Batch, TorchRecipe
@@ -185,8 +185,8 @@ class AsWrittenRecipe(TorchRecipe):
         "smoke": {"vocab_size": 256, "embedding_dim": 16, "lstm_units": 32, "steps": 3, "batch_size": 8,
                   "block_size": 16, "eval_windows": 32, "eval_every": 3},
         # The document's sizes (16,199,680 parameters), Adam, MSE, batch 64; a short run: it cannot learn text.
-        "default": {"vocab_size": 10_000, "embedding_dim": 256, "lstm_units": 1024, "steps": 20, "batch_size": 64,
-                    "block_size": 32, "eval_windows": 256, "eval_every": 10, "lr": 1e-3},
+        "default": {"dataset": "pydoc", "vocab_size": 10_000, "embedding_dim": 256, "lstm_units": 1024, "steps": 20,
+                    "batch_size": 64, "block_size": 32, "eval_windows": 256, "eval_every": 10, "lr": 1e-3},
         "scale": {"steps": 2000, "eval_every": 200},
     },
     errata="Heading says Transformer, the code is two LSTMs; the second returns only its last state; there is no "
@@ -201,7 +201,8 @@ def lstm_as_written(config: dict[str, Any]) -> AsWrittenRecipe:
     """The document's two-LSTM model, trained with MSE as written."""
     torch.manual_seed(config["seed"])
     model = KerasLSTMStack(config["vocab_size"], config["embedding_dim"], config["lstm_units"])
-    return AsWrittenRecipe(model, load("pydoc", seed=config["seed"]), config["block_size"], config["eval_windows"])
+    corpus = load_text(config["dataset"], seed=config["seed"])
+    return AsWrittenRecipe(model, corpus, config["block_size"], config["eval_windows"])
 
 
 @register(
@@ -211,8 +212,8 @@ def lstm_as_written(config: dict[str, Any]) -> AsWrittenRecipe:
     configs={
         "smoke": {"embedding_dim": 16, "lstm_units": 32, "steps": 3, "batch_size": 8, "block_size": 32,
                   "eval_bytes": 4096, "eval_every": 3},
-        "default": {"embedding_dim": 64, "lstm_units": 256, "dropout": 0.0, "steps": 600, "batch_size": 32,
-                    "block_size": 64, "eval_bytes": 0, "lr": 3e-3, "eval_every": 100},
+        "default": {"dataset": "pydoc", "embedding_dim": 64, "lstm_units": 256, "dropout": 0.0, "steps": 600,
+                    "batch_size": 32, "block_size": 64, "eval_bytes": 0, "lr": 3e-3, "eval_every": 100},
         # The document's widths (embedding 256, two LSTMs of 1024) with a byte vocabulary and a vocabulary head.
         "scale": {"embedding_dim": 256, "lstm_units": 1024, "dropout": 0.1, "steps": 5000, "batch_size": 64,
                   "block_size": 256, "lr": 1e-3, "eval_every": 250},
@@ -224,4 +225,4 @@ def lstm(config: dict[str, Any]) -> ByteLanguageModeling:
     """The corrected byte-level LSTM language model."""
     torch.manual_seed(config["seed"])
     model = LSTMLanguageModel(256, config["embedding_dim"], config["lstm_units"], config["dropout"])
-    return ByteLanguageModeling(model, load("pydoc", seed=config["seed"]), **corpus_options(config))
+    return ByteLanguageModeling(model, load_text(config["dataset"], seed=config["seed"]), **corpus_options(config))

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from modelhub.datasets import TextCorpus, load
+from modelhub.datasets import TextCorpus, load_text
 from modelhub.recipes import FitRecipe
 from modelhub.registry import register
 
@@ -224,14 +224,14 @@ _NGRAM_SOURCE = "000 §1.2.1, 000:L223-248"
     "ngram", family="ngram", task="language-modeling", source=_NGRAM_SOURCE, dataset="pydoc", metric="test_loss",
     higher_is_better=False, quality_bar=1.60,
     configs={"smoke": {"order": 2, "min_count": 2, "eval_chars": 5000},
-             "default": {"order": 3, "min_count": 2, "eval_chars": 0},
+             "default": {"dataset": "pydoc", "order": 3, "min_count": 2, "eval_chars": 0},
              "scale": {"order": 4, "min_count": 2, "eval_chars": 0}},
     description="Word trigram with interpolated Kneser-Ney smoothing and an open vocabulary (rare words spelled by a "
                 "byte bigram model); loss in nats per byte of text. Bar 1.60: a unigram model scores ~1.98.",
 )
 def ngram(config: dict[str, Any]) -> NgramRecipe:
     """Kneser-Ney word N-gram on the Python documentation."""
-    corpus = load("pydoc", seed=config["seed"])
+    corpus = load_text(config["dataset"], seed=config["seed"])  # 'pydoc' or 'upload:text:<sha256>'
     return NgramRecipe(KneserNeyLM(config["order"], config["min_count"]), corpus, config["eval_chars"])
 
 
@@ -271,7 +271,8 @@ class AsWrittenNgram(FitRecipe):
 @register(
     "ngram_as_written", family="ngram", task="language-modeling", source=_NGRAM_SOURCE, dataset="pydoc",
     metric="test_mean_probability", higher_is_better=True, as_written_of="ngram",
-    configs={"smoke": {"eval_chars": 2000}, "default": {"eval_chars": 0}, "scale": {"eval_chars": 0}},
+    configs={"smoke": {"eval_chars": 2000}, "default": {"dataset": "pydoc", "eval_chars": 0},
+             "scale": {"eval_chars": 0}},
     errata="The code slices the string (word_sequence[i:i+2]), so it counts 2-character substrings, not word "
            "bigrams; it then looks up a tuple key among string keys, so every probability is 0.0; and it divides by "
            "the number of bigrams, not the count of the previous word. The corrected entry tokenizes words and "
@@ -280,4 +281,4 @@ class AsWrittenNgram(FitRecipe):
 )
 def ngram_as_written(config: dict[str, Any]) -> AsWrittenNgram:
     """The document's N-gram code on the Python documentation."""
-    return AsWrittenNgram(load("pydoc", seed=config["seed"]), config["eval_chars"])
+    return AsWrittenNgram(load_text(config["dataset"], seed=config["seed"]), config["eval_chars"])

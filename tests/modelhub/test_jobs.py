@@ -162,3 +162,10 @@ def test_a_cancelled_benchmark_job_stores_no_run_and_exits_as_cancelled(factory)
     with factory() as s:
         assert repo.list_runs(session=s) == []
         assert repo.get_job(session=s, job_id=job_id).status == "cancelled"
+
+
+def test_the_app_cannot_name_a_folder_on_the_server(factory):
+    with pytest.raises(RegistryError, match="works only from the command line"):
+        jobs.submit(factory, kind="train", model_name="mlp", overrides={"dataset": "folder:/etc"}, start=False)
+    with factory() as s:
+        assert repo.list_jobs(session=s) == []
