@@ -1,7 +1,8 @@
 """Training cost: FLOPs, memory, GPU-hours, wall-clock time and dollars, low / base / high.
 
 Formulas (``shared/REFERENCE.md`` A6/A7): C = 6·N·D (+ 12·L·d·s per token for attention, nanoGPT
-``estimate_mfu``), MoE uses active parameters for FLOPs and total parameters for memory;
+``estimate_mfu``), MoE uses active parameters for FLOPs (and for the inferred shape: a mixture of
+experts is as deep and wide as its active part) and total parameters for memory;
 GPU-hours = C / (peak × MFU) / 3600; mixed-precision Adam keeps 16 bytes per parameter
 (Transformer Math 101); activations s·b·h·L·(34 + 5·a·s/h) bytes without recomputation and 2·s·b·h·L
 with full recomputation (Korthikanti et al. 2022, tensor parallel 1); + 1 GB CUDA context and 15 %.
@@ -50,7 +51,7 @@ class TrainingInputs:
     price_high: float | None = None
     seq_len: int = 2048
     micro_batch: int = 1  # sequences per GPU per step
-    n_layers: int | None = None  # None: inferred from params (d_model = 128 × n_layers, N ≈ 12·L·d²)
+    n_layers: int | None = None  # None: inferred from the active params (d_model = 128 × n_layers, N ≈ 12·L·d²)
     d_model: int | None = None
     attention: bool = True  # add the attention FLOPs term (needs the shape; inferred if not given)
     failure_overhead: float = 0.10  # lost to failures/restarts; Llama 3 405B reported >90 % effective time
@@ -95,6 +96,8 @@ class TrainingEstimate:
     n_layers: int
     d_model: int
     n_gpus: int
+    unit: str  # "token" or "sample": what the run counts and the throughput is in
+    units_per_s_per_gpu: float  # training throughput per GPU at the base MFU (compute time, overheads excluded)
     assumptions: list[dict[str, str]] = field(default_factory=list)
 
     @property
@@ -130,6 +133,16 @@ def check_inputs(t: TrainingInputs) -> None:
         _positive(name, getattr(t, name))
     for name in ("mfu", "mfu_low", "mfu_high"):
         _fraction(name, getattr(t, name))
+    for name in ("n_layers", "d_model"):
+        value = getattr(t, name)
+        if value is not None and (not float(value).is_integer() or value <= 0):
+            raise EstimateError(f"'{name}' must be a positive whole number, got {value!r}")
+    # A range reads low ≤ base ≤ high; a swapped range would make "low" the dearest case.
+    for low, base, high in (("mfu_low", "mfu", "mfu_high"), ("price_low", "price", "price_high")):
+        if getattr(t, low) is not None and getattr(t, low) > getattr(t, base):
+            raise EstimateError(f"'{low}' ({getattr(t, low):g}) cannot exceed '{base}' ({getattr(t, base):g})")
+        if getattr(t, high) is not None and getattr(t, high) < getattr(t, base):
+            raise EstimateError(f"'{high}' ({getattr(t, high):g}) cannot be below '{base}' ({getattr(t, base):g})")
     if t.active_params is not None and t.active_params > t.params:
         raise EstimateError("'active_params' cannot exceed 'params' (total parameters)")
     if t.samples is None and t.tokens is None:
@@ -199,8 +212,10 @@ def _overhead(t: TrainingInputs) -> float:
 def estimate_training(t: TrainingInputs, gpu: Gpu) -> TrainingEstimate:
     """Every training figure for ``t`` on ``gpu``; raises :class:`EstimateError` naming a bad field."""
     check_inputs(t)
-    layers, d_model = shape(t.params, t.n_layers, t.d_model)
+    layers, d_model = shape(t.active_params or t.params, t.n_layers, t.d_model)
     flops, method = training_flops(t, layers, d_model)
+    by_sample = t.flops_per_sample is not None and t.samples is not None  # as training_flops counts
+    units = float(t.samples if by_sample else t.tokens)
     peak = gpu.peak_flops(t.precision)
     mfu_low, mfu_high = t.mfu_low or t.mfu, t.mfu_high or t.mfu
     p_low, p_high = t.price_low or t.price, t.price_high or t.price
@@ -225,7 +240,8 @@ def estimate_training(t: TrainingInputs, gpu: Gpu) -> TrainingEstimate:
          "source": "Llama 3 paper (2024) §3.3.4: >90 % effective training time at 16k H100s"},
         {"assumption": "checkpoint overhead", "value": f"{t.checkpoint_overhead:.0%}", "source": "illustrative"},
         {"assumption": "model shape", "value": f"{layers} layers × d_model {d_model}",
-         "source": "inferred: d_model = 128 × layers, N ≈ 12·L·d²" if inferred else "input"},
+         "source": f"inferred from the {'active ' if t.active_params else ''}parameters: d_model = 128 × layers, "
+                   "N ≈ 12·L·d² (given values kept)" if inferred else "input"},
         {"assumption": "training memory", "value": "16 B/param + activations + 1 GB + 15 %",
          "source": "Transformer Math 101; Korthikanti et al. 2022 (A7)"},
         {"assumption": "storage", "value": f"{t.checkpoints_kept} checkpoints × 14 B/param + "
@@ -238,7 +254,8 @@ def estimate_training(t: TrainingInputs, gpu: Gpu) -> TrainingEstimate:
         cost_low_usd=float(billed[1]) * p_low + storage_usd, cost_base_usd=float(billed[0]) * t.price + storage_usd,
         cost_high_usd=float(billed[2]) * p_high + storage_usd, storage_gb=storage_gb, storage_usd=storage_usd,
         memory=mem[0], memory_recompute=mem[1], n_layers=layers, d_model=d_model, assumptions=assumptions,
-        n_gpus=t.n_gpus,
+        n_gpus=t.n_gpus, unit="sample" if by_sample else "token",
+        units_per_s_per_gpu=peak * t.mfu / (flops / units),
     )
 
 
