@@ -9,6 +9,7 @@ all-or-nothing: one bad row and nothing is written.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,8 @@ class Lookup:
     field: str  # e.g. "assignee_id"
     model: type[Tracked]  # e.g. Person
     label: str = "name"  # the target's column shown in the grid
+    # Offered first: rows whose ``first[0]`` column equals ``first[1]`` (e.g. summary tasks as parents).
+    first: tuple[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,12 @@ MILESTONES = EditorSpec(Milestone, "project_id", ("name", "due_date", "status", 
 TASKS = EditorSpec(
     Task,
     "project_id",
-    ("name", "kind", "milestone", "assignee", "status", "start_date", "end_date",
+    ("name", "kind", "parent", "milestone", "assignee", "status", "start_date", "end_date",
      "optimistic_days", "likely_days", "pessimistic_days", "percent_done"),
-    {"milestone": Lookup("milestone_id", Milestone), "assignee": Lookup("assignee_id", Person)},
+    # A parent is a task of the same project (the repository refuses another project's and a loop);
+    # summaries are listed first because a summary is what a parent is meant to be.
+    {"parent": Lookup("parent_id", Task, first=("kind", "summary")), "milestone": Lookup("milestone_id", Milestone),
+     "assignee": Lookup("assignee_id", Person)},
 )
 
 
@@ -91,6 +97,9 @@ def _lookup_rows(session: Session, spec: EditorSpec, scope_id: int, workspace_id
         else:
             stmt = stmt.where(target.workspace_id == workspace_id)  # type: ignore[attr-defined]
         rows = list(session.scalars(stmt.order_by(target.id)))
+        if lookup.first is not None:
+            column_name, wanted = lookup.first
+            rows.sort(key=lambda r: getattr(r, column_name) != wanted)  # stable: by id within each part
         names = Counter(getattr(r, lookup.label) for r in rows)
         # Two people called "Alex" must stay two choices: repeated names carry their id.
         out[column] = {
@@ -131,8 +140,30 @@ def editor_table(*, session: Session, spec: EditorSpec, scope_id: int) -> Editor
                        {c: list(m) for c, m in lookups.items()})
 
 
+def _project_scoped(spec: EditorSpec, lookup: Lookup) -> bool:
+    """Whether a lookup's choices are limited to the grid's project (a task's parent or milestone)."""
+    return spec.scope == "project_id" and hasattr(lookup.model, "project_id")
+
+
+def _unknown_choice(session: Session, spec: EditorSpec, column: str, value: Any, scope_id: int,
+                    workspace_id: int, row: int) -> FieldError:
+    """Why ``value`` is not a choice: a row of another project says so; anything else is unknown."""
+    lookup = spec.lookups[column]
+    target = lookup.model
+    if _project_scoped(spec, lookup) and isinstance(value, str):
+        label = getattr(target, lookup.label)
+        others = session.execute(select(target.id, label).where(  # type: ignore[attr-defined]
+            target.workspace_id == workspace_id, target.project_id != scope_id,  # type: ignore[attr-defined]
+            target.deleted_at.is_(None))).all()
+        if any(value in (name, f"{name} (#{row_id})") for row_id, name in others):
+            return FieldError(spec.model.__label__, column, f"{value!r} is a {target.__label__} of another project; "
+                              f"pick one of this project's", row)
+    return FieldError(spec.model.__label__, column, f"{value!r} is not one of the choices", row)
+
+
 def _to_values(
-    spec: EditorSpec, raw: dict[str, Any], lookups: dict[str, dict[str, int]], row: int
+    spec: EditorSpec, raw: dict[str, Any], lookups: dict[str, dict[str, int]], row: int,
+    unknown: Callable[[str, Any], FieldError],
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     errors: list[FieldError] = []
@@ -144,7 +175,7 @@ def _to_values(
             elif value in lookups[column]:
                 values[lookup.field] = lookups[column][value]
             else:
-                errors.append(FieldError(spec.model.__label__, column, f"{value!r} is not one of the choices", row))
+                errors.append(unknown(column, value))
         elif column not in spec.columns:
             errors.append(FieldError(spec.model.__label__, column, "is not a column of this table", row))
         else:
@@ -152,6 +183,20 @@ def _to_values(
     if errors:
         raise ValidationError(errors)
     return values
+
+
+def _in_grid_terms(spec: EditorSpec, raw: dict[str, Any], errors: list[FieldError]) -> list[FieldError]:
+    """A repository error on a lookup's key (``parent_id``) named as the grid shows it (``parent 'Build'``)."""
+    columns = {lookup.field: column for column, lookup in spec.lookups.items()}
+    out = []
+    for error in errors:
+        column = columns.get(error.field)
+        if column is None:
+            out.append(error)
+        else:
+            shown = f"{raw[column]!r} " if raw.get(column) not in (None, "") else ""
+            out.append(FieldError(error.table, column, f"{shown}{error.message}", error.row))
+    return out
 
 
 def apply_changes(
@@ -175,22 +220,24 @@ def apply_changes(
     updated = created = 0
     for position, raw in sorted((int(k), v) for k, v in changes.get("edited_rows", {}).items()):
         try:
-            values = _to_values(spec, raw, lookups, position + 1)
+            values = _to_values(spec, raw, lookups, position + 1, lambda c, v, r=position + 1: _unknown_choice(
+                session, spec, c, v, scope_id, workspace_id, r))
             repo.update(session=session, model=spec.model, row_id=ids[position], values=values,
                         expected_version=versions[position], row=position + 1)
             updated += 1
         except ValidationError as exc:
-            errors.extend(exc.errors)
+            errors.extend(_in_grid_terms(spec, raw, exc.errors))
     for offset, raw in enumerate(changes.get("added_rows", [])):
         row = len(ids) + offset + 1
         if not any(v not in (None, "") for v in raw.values()):
             continue  # an untouched blank row the grid appended (pending_changes skips it too)
         try:
-            values = _to_values(spec, raw, lookups, row)
+            values = _to_values(spec, raw, lookups, row, lambda c, v, r=row: _unknown_choice(
+                session, spec, c, v, scope_id, workspace_id, r))
             repo.create(session=session, model=spec.model, values={**values, spec.scope: scope_id}, row=row)
             created += 1
         except ValidationError as exc:
-            errors.extend(exc.errors)
+            errors.extend(_in_grid_terms(spec, raw, exc.errors))
     if errors:
         raise ValidationError(errors)
     deleted = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -185,3 +186,30 @@ def test_task_names_reach_the_gantt_as_text_not_markup(app_db):
     bars = figure["data"][0]
     assert bars["hovertext"][0].startswith("<b>&lt;a href=&quot;javascript:x&quot;&gt;y&lt;/a&gt;</b>")
     assert bars["y"] == [["&lt;i&gt;P&lt;/i&gt;"], ["&lt;a href=&quot;javascript:x&quot;&gt;y&lt;/a&gt;"]]
+
+
+def test_a_parent_set_in_the_projects_grid_makes_the_summary_span_its_subtasks(app_db, two_tasks):
+    with app_db["factory"].begin() as s:
+        project = repo.get(session=s, model=Task, row_id=two_tasks["Design"]).project_id
+        summary = repo.create(session=s, model=Task, values={"project_id": project, "name": "Phase 1",
+                                                             "kind": "summary"}).id
+        repo.create(session=s, model=TaskDependency, values={"predecessor_id": two_tasks["Design"],
+                                                             "successor_id": two_tasks["Build"]})
+    at = open_page("pages/projects.py", app_db["empty"])
+    grid = next(d for d in at.data_editor if d.key == f"tasks_{project}_0")
+    assert grid.value["name"].tolist() == ["Design", "Build", "Phase 1"]
+    # The grid's change set, as the browser sends it: both tasks go under the summary.
+    at.session_state[f"tasks_{project}_0"] = {"edited_rows": {0: {"parent": "Phase 1"}, 1: {"parent": "Phase 1"}},
+                                              "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="tasks_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with app_db["factory"]() as s:
+        assert {repo.get(session=s, model=Task, row_id=i).parent_id for i in two_tasks.values()} == {summary}
+    at.switch_page("pages/roadmap.py").run()
+    assert not at.exception
+    path = next(d.value for d in at.dataframe if "total_float" in d.value.columns).set_index("name")
+    # Design days 0–4, Build days 5–7: the summary starts with Design and finishes with Build.
+    assert path.loc["Phase 1", "start"] == path.loc["Design", "start"] == pd.Timestamp(START)
+    assert path.loc["Phase 1", "finish"] == path.loc["Build", "finish"] == pd.Timestamp(START + timedelta(days=7))
+    assert path.loc["Phase 1", "duration"] == 8 and bool(path.loc["Phase 1", "critical"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from db import repo
@@ -36,7 +37,7 @@ def test_editor_table_shows_lookups_by_name(factory, project_id):
     with factory() as s:
         table = editor_table(session=s, spec=TASKS, scope_id=project_id)
     assert list(table.rows["name"]) == ["Collect", "Train"]
-    assert table.options == {"milestone": ["Beta"], "assignee": ["Ada"]}
+    assert table.options == {"parent": ["Collect", "Train"], "milestone": ["Beta"], "assignee": ["Ada"]}
     assert list(table.rows.columns) == list(TASKS.columns)
 
 
@@ -105,3 +106,58 @@ def test_pending_changes_counts_what_a_save_would_do():
     assert (pending.updated, pending.created, pending.deleted, pending.total) == (2, 1, 1, 4)
     assert pending.describe() == "2 changed, 1 added, 1 deleted"
     assert pending_changes({}).total == 0
+
+
+# --- a task's parent (summary task) ------------------------------------------------------------------
+
+def _tasks(factory, workspace_id) -> dict[str, Task]:
+    with factory() as s:
+        return {t.name: t for t in repo.list_rows(session=s, model=Task, workspace_id=workspace_id)}
+
+
+def test_parent_choices_are_this_projects_tasks_with_summaries_first(factory, workspace_id, project_id):
+    with factory.begin() as s:
+        repo.create(session=s, model=Task, values={"project_id": project_id, "name": "Phase 1", "kind": "summary"})
+        other = repo.create(session=s, model=Project, values={"workspace_id": workspace_id, "name": "Other"}).id
+        repo.create(session=s, model=Task, values={"project_id": other, "name": "Elsewhere", "kind": "summary"})
+    with factory() as s:
+        table = editor_table(session=s, spec=TASKS, scope_id=project_id)
+    assert table.options["parent"] == ["Phase 1", "Collect", "Train"]
+
+
+def test_setting_a_parent_in_the_grid_stores_it_and_shows_it_by_name(factory, workspace_id, project_id):
+    _apply(factory, TASKS, project_id, {"added_rows": [{"name": "Phase 1", "kind": "summary"}]})
+    _apply(factory, TASKS, project_id, {"edited_rows": {"0": {"parent": "Phase 1"}, "1": {"parent": "Phase 1"}}})
+    tasks = _tasks(factory, workspace_id)
+    assert tasks["Collect"].parent_id == tasks["Train"].parent_id == tasks["Phase 1"].id
+    with factory() as s:
+        rows = editor_table(session=s, spec=TASKS, scope_id=project_id).rows
+    assert rows["parent"].tolist()[:2] == ["Phase 1", "Phase 1"] and pd.isna(rows.loc[2, "parent"])
+    _apply(factory, TASKS, project_id, {"edited_rows": {"0": {"parent": None}}})
+    assert _tasks(factory, workspace_id)["Collect"].parent_id is None
+
+
+def test_a_parent_that_makes_a_loop_is_refused_naming_the_row(factory, workspace_id, project_id):
+    _apply(factory, TASKS, project_id, {"edited_rows": {"0": {"parent": "Train"}}})  # Collect under Train
+    before = table_dump(factory)
+    with pytest.raises(ValidationError) as info:
+        _apply(factory, TASKS, project_id, {"edited_rows": {"1": {"parent": "Collect"}, "0": {"name": "Collect 2"}}})
+    assert str(info.value) == "task row 2: 'parent' 'Collect' would make the task its own ancestor"
+    with pytest.raises(ValidationError) as info:
+        _apply(factory, TASKS, project_id, {"edited_rows": {"1": {"parent": "Train"}}})
+    assert str(info.value) == "task row 2: 'parent' 'Train' would make the task its own ancestor"
+    assert table_dump(factory) == before
+
+
+def test_a_parent_in_another_project_is_refused_naming_the_row(factory, workspace_id, project_id):
+    with factory.begin() as s:
+        other = repo.create(session=s, model=Project, values={"workspace_id": workspace_id, "name": "Other"}).id
+        repo.create(session=s, model=Task, values={"project_id": other, "name": "Elsewhere", "kind": "summary"})
+    before = table_dump(factory)
+    with pytest.raises(ValidationError) as info:
+        _apply(factory, TASKS, project_id, {"edited_rows": {"1": {"parent": "Elsewhere"}},
+                                            "added_rows": [{"name": "New", "parent": "Nowhere"}]})
+    assert str(info.value).splitlines() == [
+        "task row 2: 'parent' 'Elsewhere' is a task of another project; pick one of this project's",
+        "task row 3: 'parent' 'Nowhere' is not one of the choices"]
+    assert table_dump(factory) == before
