@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.io.sheets import SHEETS
-from db.models import Milestone, Person, Project, RiskTaskLink, Task, TaskDependency
+from db.models import ComputeResource, Milestone, Person, Project, RiskTaskLink, Task, TaskDependency
 
 
 def _live(session: Session, model: type, workspace_id: int) -> list[Any]:
@@ -34,7 +34,8 @@ def sheet_rows(*, session: Session, workspace_id: int, sheet: str, include_priva
     rows = _live(session, spec.model, workspace_id)
     if sheet == "risks" and not include_private:
         rows = [r for r in rows if not r.private]
-    names = {m: {r.id: r.name for r in _live(session, m, workspace_id)} for m in (Project, Milestone, Person, Task)}
+    names = {m: {r.id: r.name for r in _live(session, m, workspace_id)}
+             for m in (Project, Milestone, Person, Task, ComputeResource)}
     file_ids = {t: n for n, t in enumerate(names[Task], start=1)}
     links: dict[str, dict[int, Any]] = defaultdict(dict)
     if sheet == "tasks":
@@ -52,6 +53,13 @@ def sheet_rows(*, session: Session, workspace_id: int, sheet: str, include_priva
             links["predecessors"][task.id] = ";".join(preds[task.id]) or None
     elif sheet == "milestones":
         links["project"] = {m.id: names[Project].get(m.project_id) for m in rows}
+    elif sheet == "allocations":
+        # One whose person and GPU pool were both deleted loads nothing, and no file could name them.
+        rows = [a for a in rows if a.person_id in names[Person] or a.compute_resource_id in names[ComputeResource]]
+        for a in rows:
+            links["task"][a.id] = names[Task].get(a.task_id)
+            links["person"][a.id] = names[Person].get(a.person_id)
+            links["gpu_pool"][a.id] = names[ComputeResource].get(a.compute_resource_id)
     elif sheet == "gpu_reservations":
         links["task"] = {g.id: names[Task].get(g.task_id) for g in rows}
     elif sheet == "risks":

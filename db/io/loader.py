@@ -238,6 +238,14 @@ def _check_task_graph(name: str, by_id: dict[int, PlannedRow], problems: list[Fi
         problems.append(FieldError(name, column, f"would create a {what}: {loop}", first.row))
 
 
+def _check_allocations(name: str, rows: list[PlannedRow], problems: list[FieldError]) -> None:
+    """An allocation names who or what works on the task: a person, a GPU pool, or both."""
+    for row in rows:
+        if row.links.get("person") is None and row.links.get("gpu_pool") is None:
+            problems.append(FieldError(name, "person", "or 'gpu_pool' is required: who or what works on the task",
+                                       row.row))
+
+
 def plan_import(*, session: Any, workspace_id: int, sheets: dict[str, RawSheet]) -> ImportPlan:
     """Check every sheet against the workspace; writes nothing. ``sheets`` maps sheet names to contents."""
     problems: list[FieldError] = []
@@ -261,6 +269,7 @@ def plan_import(*, session: Any, workspace_id: int, sheets: dict[str, RawSheet])
         problems.append(FieldError(", ".join(sheets) or "file", "file", "has no data rows to import"))
     by_id = _task_ids("tasks", planned["tasks"], problems)
     _check_task_graph("tasks", by_id, problems)
+    _check_allocations("allocations", planned["allocations"], problems)
     resolver = Resolver(session, workspace_id, planned)
     resolver.resolve_all(problems)
     ordered = {name: planned[name] for name in SHEETS if planned.get(name)}

@@ -1,4 +1,5 @@
-"""Resolve the names and file ids an imported file uses for linked rows (project, milestone, person, task).
+"""Resolve the names and file ids an imported file uses for linked rows (project, milestone, person, GPU pool,
+task).
 
 A name is looked up first among the rows the same file brings, then among the workspace's live
 rows. A name that matches more than one row is refused rather than guessed; a project or
@@ -14,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Milestone, Person, Project, Task
+from db.models import ComputeResource, Milestone, Person, Project, Task
 from db.validation import FieldError
 
 
@@ -47,13 +48,14 @@ class Resolver:
 
         self.planned = planned
         self.db_people = _by_name(live(Person))
+        self.db_pools = _by_name(live(ComputeResource))
         self.db_projects = _by_name(live(Project))
         self.db_tasks = _by_name(live(Task))
         self.db_milestones: dict[tuple[int, str], list[int]] = defaultdict(list)
         for m in live(Milestone):
             self.db_milestones[(m.project_id, m.name)].append(m.id)
         self.file: dict[str, dict[Any, list[tuple[str, int]]]] = defaultdict(lambda: defaultdict(list))
-        for sheet in ("people", "projects", "tasks"):
+        for sheet in ("people", "compute", "projects", "tasks"):
             for row in planned.get(sheet, []):
                 self.file[sheet][row.values.get("name")].append((sheet, row.row))
         for row in planned.get("milestones", []):
@@ -77,6 +79,12 @@ class Resolver:
         ref = self._pick("person", name, self.file["people"].get(name, []), self.db_people.get(name, []))
         if ref is None:
             raise UnresolvedError(f"no person is called {name!r} in this workspace or in the file's people sheet")
+        return ref
+
+    def gpu_pool(self, name: str) -> Ref:
+        ref = self._pick("GPU pool", name, self.file["compute"].get(name, []), self.db_pools.get(name, []))
+        if ref is None:
+            raise UnresolvedError(f"no GPU pool is called {name!r} in this workspace or in the file's compute sheet")
         return ref
 
     def task(self, name: str) -> Ref:
@@ -106,7 +114,7 @@ class Resolver:
         """Replace every link column's text with a :class:`Ref`, adding a problem for each that fails."""
         for sheet, rows in self.planned.items():
             for row in rows:
-                for column in ("project", "milestone", "assignee", "owner", "task", "tasks"):
+                for column in ("project", "milestone", "assignee", "owner", "person", "gpu_pool", "task", "tasks"):
                     if column not in row.links or row.links[column] is None:
                         continue
                     try:
@@ -125,8 +133,10 @@ class Resolver:
                 raise UnresolvedError("needs the task's project to be named")
             project_name = self._project_name(project)
             return self.milestone(project_name, project, text)
-        if column in ("assignee", "owner"):
+        if column in ("assignee", "owner", "person"):
             return self.person(text)
+        if column == "gpu_pool":
+            return self.gpu_pool(text)
         if column == "task":
             return self.task(text)
         return [self.task(part.strip()) for part in text.split(";") if part.strip()]

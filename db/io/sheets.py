@@ -1,7 +1,7 @@
 """What each exported/imported table looks like: its model, its columns, and the columns shown by name.
 
 A sheet's plain columns are model fields with the same name. Link columns carry a name (project,
-milestone, person, task) or the file's own task id instead of a database id, so a file can move
+milestone, person, GPU pool, task) or the file's own task id instead of a database id, so a file can move
 between workspaces; :mod:`db.io.loader` resolves them.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from db.models import (
+    Allocation,
     BudgetLine,
     ComputeResource,
     FundingRound,
@@ -65,6 +66,11 @@ TASKS = SheetSpec(
     ("id", "project", "milestone", "parent", "assignee", "predecessors"),
     required=("id", "project", "name"),
 )
+# A person (hours a week) or a GPU pool (GPUs) on a task: a constant weekly amount over the task's dates.
+ALLOCATIONS = SheetSpec(
+    "allocations", Allocation, ("hours_per_week", "gpu_count"), ("task", "person", "gpu_pool"),
+    required=("task",),
+)
 GPU_RESERVATIONS = SheetSpec(
     "gpu_reservations", GpuReservation,
     ("gpu_type", "provider", "count", "start_date", "end_date", "hourly_rate_usd", "status"), ("task",),
@@ -80,7 +86,8 @@ RISKS = SheetSpec(
 
 # Import order: a sheet may refer only to sheets before it (people before assignees, tasks before risks).
 SHEETS: dict[str, SheetSpec] = {s.name: s for s in (
-    PEOPLE, COMPUTE, BUDGET, FUNDING, PROJECTS, MILESTONES, TASKS, GPU_RESERVATIONS, RISKS)}
+    PEOPLE, COMPUTE, BUDGET, FUNDING, PROJECTS, MILESTONES, TASKS, ALLOCATIONS, GPU_RESERVATIONS, RISKS)}
 # Which database column a link column fills, for naming a repository's complaint in file terms.
 LINK_FIELDS = {"project": "project_id", "milestone": "milestone_id", "parent": "parent_id",
-               "assignee": "assignee_id", "owner": "owner_id", "task": "task_id"}
+               "assignee": "assignee_id", "owner": "owner_id", "task": "task_id", "person": "person_id",
+               "gpu_pool": "compute_resource_id"}

@@ -76,7 +76,7 @@ def apply_plan(*, session: Session, workspace_id: int, plan: ImportPlan) -> Impo
     w = _Writer(session, workspace_id)
     scope = {"workspace_id": workspace_id}
     for name, rows in plan.rows.items():
-        if name in ("milestones", "tasks", "gpu_reservations", "risks"):
+        if name in ("milestones", "tasks", "allocations", "gpu_reservations", "risks"):
             continue
         for row in rows:
             w.ids[("file", (name, row.row))] = w.create(name, SHEETS[name].model, {**scope, **row.values}, row.row)
@@ -90,6 +90,11 @@ def apply_plan(*, session: Session, workspace_id: int, plan: ImportPlan) -> Impo
         w.ids[("new", (project_name, milestone))] = w.create(
             "tasks", Milestone, {"project_id": project_id, "name": milestone}, None)
     dependencies = _write_tasks(w, plan.rows.get("tasks", []))
+    for row in plan.rows.get("allocations", []):
+        values = {**row.values, "task_id": w.id_of(row.links.get("task")),
+                  "person_id": w.id_of(row.links.get("person")),
+                  "compute_resource_id": w.id_of(row.links.get("gpu_pool"))}
+        w.create("allocations", SHEETS["allocations"].model, values, row.row)
     for row in plan.rows.get("gpu_reservations", []):
         values = {**scope, **row.values, "task_id": w.id_of(row.links.get("task"))}
         w.create("gpu_reservations", SHEETS["gpu_reservations"].model, values, row.row)
