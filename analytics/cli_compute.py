@@ -1,14 +1,21 @@
 """``python -m analytics compute train|serve …`` — training and serving cost from the bundled catalogue.
 
     python -m analytics compute train --params 7e9 --tokens 1e12 --gpu h100-sxm [--gpus 64] [--mfu 0.4] \
-        [--price 2.5] [--precision bf16|fp16|fp8|fp32] --json
-    python -m analytics compute serve --params 8e9 --gpu h100-sxm --tokens-per-day 1e9 [--precision fp8] --json
+        [--price 2.5 | --kind on_demand|reserved|spot] [--precision bf16|fp16|fp8|fp32] [--seq-len 2048] \
+        [--layers 32 --d-model 4096] [--no-attention] --json
+    python -m analytics compute serve --params 8e9 --gpu h100-sxm --tokens-per-day 1e9 [--precision fp8] \
+        [--measured-tps 3400] [--batch 32] [--prompt-tokens 1000] [--output-tokens 250] [--peak-factor 2] \
+        [--layers 32] [--kv-heads 8] [--head-dim 128] [--kind spot] --json
 
-Every figure is printed (JSON with ``--json``). ``--precision`` (default bf16) picks the catalogue's dense peak:
-fp16 uses the bf16/fp16 column (the same tensor-core figure on every catalogue GPU), fp8 the fp8 column (and, for
-serving, 1-byte weights), fp32 the fp32 column (4-byte weights and KV cache when serving). A refusal (unknown GPU,
-a precision the GPU has no peak for, a zero or negative size, MFU outside (0, 1], a GPU without a catalogue price
-and no ``--price``) is one line on stderr and exit code 2.
+Every figure is printed (JSON with ``--json``). Training FLOPs are 6·N·D plus the attention term 12·L·d·s per
+token by default (shape inferred from the parameters unless ``--layers``/``--d-model`` are given); the issue's
+worked example 7B × 1T tokens = 4.2e22 FLOPs is ``--no-attention``. ``--precision`` (default bf16) picks the
+catalogue's dense peak: fp16 uses the bf16/fp16 column (the same tensor-core figure on every catalogue GPU), fp8
+the fp8 column (and, for serving, 1-byte weights), fp32 the fp32 column (4-byte weights and KV cache when
+serving). ``--kind`` picks which catalogue prices (on-demand by default). Serving prints two $/1M figures: one
+replica at ``--utilisation`` and the fleet sized for the load (``fleet_…``: × monthly tokens = ``monthly_usd``).
+A refusal (unknown GPU, a precision the GPU has no peak for, a zero or negative size, MFU outside (0, 1], a GPU
+without a catalogue price of the kind and no ``--price``) is one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import math
 import sys
 from typing import Any
 
-from analytics.gpu_catalogue import CatalogueError, default_mfu, gpu, model_class, price_range
+from analytics.gpu_catalogue import PRICE_KINDS, CatalogueError, default_mfu, gpu, model_class, price_range
 from analytics.serving_cost import ServingInputs, estimate_serving
 from analytics.training_cost import EstimateError, TrainingInputs, estimate_training
 
@@ -58,9 +65,15 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--gpu", required=True, help="catalogue key, e.g. h100-sxm")
     train.add_argument("--gpus", type=_number, default=8.0, help="GPUs in the cluster (default 8)")
     train.add_argument("--mfu", type=_number, help="model FLOPs utilisation in (0, 1] (default: by GPU and size)")
-    train.add_argument("--price", type=_number, help="$/GPU-hour (default: catalogue median on-demand)")
+    train.add_argument("--price", type=_number, help="$/GPU-hour (default: catalogue median of --kind)")
+    _kind(train)
     train.add_argument("--precision", choices=list(PRECISIONS), default="bf16",
                        help="peak used: bf16 (default), fp16 (= bf16 peak), fp8, fp32 (dense, from the catalogue)")
+    train.add_argument("--seq-len", type=_number, default=2048.0, help="sequence length in tokens (default 2048)")
+    train.add_argument("--layers", type=_number, help="transformer layers (default: inferred from the parameters)")
+    train.add_argument("--d-model", type=_number, help="model width (default: 128 × layers)")
+    train.add_argument("--no-attention", action="store_true",
+                       help="6·N·D only, without the 12·L·d·s attention FLOPs per token (the default adds them)")
     train.add_argument("--json", action="store_true", help="print JSON")
     serve = sub.add_parser("serve", help="tokens/s, $ per 1M input/output tokens and GPUs for a daily load")
     serve.add_argument("--params", type=_number, required=True, help="total parameters, e.g. 8e9")
@@ -69,11 +82,27 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--tokens-per-day", type=_number, required=True, help="input + output tokens a day")
     serve.add_argument("--gpus-per-replica", type=_number, default=1.0, help="tensor-parallel GPUs per replica")
     serve.add_argument("--utilisation", type=_number, default=0.5, help="busy share of paid hours (default 0.5)")
-    serve.add_argument("--price", type=_number, help="$/GPU-hour (default: catalogue median on-demand)")
+    serve.add_argument("--price", type=_number, help="$/GPU-hour (default: catalogue median of --kind)")
+    _kind(serve)
     serve.add_argument("--precision", choices=list(PRECISIONS), default="bf16",
                        help="peak and weight bytes: bf16/fp16 (2 B), fp8 (1 B), fp32 (4 B)")
+    serve.add_argument("--measured-tps", type=_number, help="measured decode tokens/s per replica (replaces the "
+                                                            "roofline)")
+    serve.add_argument("--batch", type=_number, default=32.0, help="concurrent sequences per replica (default 32, "
+                                                                   "capped by memory)")
+    serve.add_argument("--prompt-tokens", type=_number, default=1000.0, help="prompt tokens per request")
+    serve.add_argument("--output-tokens", type=_number, default=250.0, help="output tokens per request")
+    serve.add_argument("--peak-factor", type=_number, default=2.0, help="peak ÷ average load (default 2, ≥ 1)")
+    serve.add_argument("--layers", type=_number, help="transformer layers (default: inferred from the parameters)")
+    serve.add_argument("--kv-heads", type=_number, default=8.0, help="KV heads (grouped-query attention, default 8)")
+    serve.add_argument("--head-dim", type=_number, default=128.0, help="size of one attention head (default 128)")
     serve.add_argument("--json", action="store_true", help="print JSON")
     return parser
+
+
+def _kind(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--kind", choices=list(PRICE_KINDS), default="on_demand",
+                        help="which catalogue prices: on_demand (default), reserved or spot")
 
 
 def _count(name: str, value: float) -> int:
@@ -82,14 +111,19 @@ def _count(name: str, value: float) -> int:
     return int(value)
 
 
+def _optional_count(name: str, value: float | None) -> int | None:
+    return None if value is None else _count(name, value)
+
+
 def _price(args: argparse.Namespace) -> tuple[float, float, float]:
     if args.price is not None:
         if args.price <= 0:
             raise EstimateError(f"'price' must be a positive number, got {args.price:g}")
         return args.price, args.price, args.price
-    found = price_range(args.gpu)
+    found = price_range(args.gpu, kind=args.kind)
     if found is None:
-        raise EstimateError(f"the catalogue has no price for {args.gpu!r}: pass --price ($/GPU-hour)")
+        raise EstimateError(f"the catalogue has no {args.kind} price for {args.gpu!r}: pass --price ($/GPU-hour) "
+                            "or another --kind")
     return found.low, found.base, found.high
 
 
@@ -123,11 +157,16 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     low, high = (mfu, mfu) if args.mfu is not None else (default.low, default.high)
     inputs = TrainingInputs(params=args.params, active_params=args.active_params, tokens=args.tokens, n_gpus=n_gpus,
                             mfu=mfu, mfu_low=low, mfu_high=high, price=base_price, price_low=low_price,
-                            price_high=high_price, precision=column)
+                            price_high=high_price, precision=column, seq_len=_count("seq-len", args.seq_len),
+                            n_layers=_optional_count("layers", args.layers),
+                            d_model=_optional_count("d-model", args.d_model), attention=not args.no_attention)
     e = estimate_training(inputs, chip)
     mem = {"weights": e.memory.weights_gb, "gradients": e.memory.grads_gb, "optimiser": e.memory.optimiser_gb}
     return {
         "gpu": chip.key, "precision": args.precision, "gpus": n_gpus, "flops": e.flops, "flops_method": e.flops_method,
+        "seq_len": inputs.seq_len, "attention": inputs.attention, "layers": e.n_layers, "d_model": e.d_model,
+        "price_kind": args.kind if args.price is None else "input",
+        "tokens_per_s_per_gpu": e.units_per_s_per_gpu, "tokens_per_s_cluster": e.units_per_s_per_gpu * n_gpus,
         "mfu": {"low": low, "base": mfu, "high": high}, "price_usd_per_gpu_hour": {
             "low": low_price, "base": base_price, "high": high_price},
         "gpu_hours": e.gpu_hours, "billed_gpu_hours": e.billed_gpu_hours, "wall_clock_hours": e.wall_clock_hours,
@@ -152,15 +191,29 @@ def serve(args: argparse.Namespace) -> dict[str, Any]:
     _, price, _ = _price(args)
     inputs = ServingInputs(params=args.params, active_params=args.active_params, tokens_per_day=args.tokens_per_day,
                            gpus_per_replica=_count("gpus-per-replica", args.gpus_per_replica),
-                           utilisation=args.utilisation, price=price, weight_bytes=weight_bytes, kv_bytes=kv_bytes)
+                           utilisation=args.utilisation, price=price, weight_bytes=weight_bytes, kv_bytes=kv_bytes,
+                           measured_output_tps=args.measured_tps, batch_size=_count("batch", args.batch),
+                           prompt_tokens=_count("prompt-tokens", args.prompt_tokens),
+                           output_tokens=_count("output-tokens", args.output_tokens), peak_factor=args.peak_factor,
+                           n_layers=_optional_count("layers", args.layers),
+                           n_kv_heads=_count("kv-heads", args.kv_heads), head_dim=_count("head-dim", args.head_dim))
+    if args.measured_tps is not None and args.measured_tps <= 0:
+        raise EstimateError(f"'measured-tps' must be a positive number, got {args.measured_tps:g}")
     e = estimate_serving(inputs, chip, precision=column)
     return {
-        "gpu": chip.key, "precision": args.precision, "price_usd_per_gpu_hour": price, "weights_gb": e.weights_gb,
-        "kv_cache_bytes_per_token": e.kv_bytes_per_token, "batch": e.batch, "max_batch": e.max_batch,
-        "bound": e.bound, "decode_tokens_per_s": e.decode_tokens_per_s,
-        "prefill_tokens_per_s": e.prefill_tokens_per_s, "usd_per_m_input_tokens": e.usd_per_m_input,
+        "gpu": chip.key, "precision": args.precision, "price_usd_per_gpu_hour": price,
+        "price_kind": args.kind if args.price is None else "input", "weights_gb": e.weights_gb,
+        "layers": e.n_layers, "kv_cache_bytes_per_token": e.kv_bytes_per_token, "batch": e.batch,
+        "max_batch": e.max_batch, "bound": e.bound, "prefill_bound": e.prefill_bound,
+        "decode_tokens_per_s": e.decode_tokens_per_s, "prefill_tokens_per_s": e.prefill_tokens_per_s,
+        # One replica busy --utilisation of its paid hours (the textbook $/h ÷ (tokens/s × 3600 × u) × 1e6) ...
+        "utilisation": args.utilisation, "usd_per_m_input_tokens": e.usd_per_m_input,
         "usd_per_m_output_tokens": e.usd_per_m_output, "usd_per_m_tokens_blended": e.usd_per_m_blended,
+        # ... and the fleet sized for the load at its own utilisation: these × monthly tokens = monthly_usd.
         "replicas": e.replicas, "gpus": e.gpus, "fleet_utilisation": e.fleet_utilisation,
+        "fleet_usd_per_m_input_tokens": e.fleet_usd_per_m_input,
+        "fleet_usd_per_m_output_tokens": e.fleet_usd_per_m_output,
+        "fleet_usd_per_m_tokens_blended": e.fleet_usd_per_m_blended, "monthly_tokens": e.monthly_tokens,
         "monthly_usd": e.monthly_usd, "assumptions": e.assumptions,
     }
 

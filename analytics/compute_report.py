@@ -39,7 +39,11 @@ class CostRequest:
     n_gpus: int = 64
     mfu: float | None = None
     price: float | None = None
+    price_kind: str = "on_demand"  # on_demand / reserved / spot: which catalogue rows price the run
     seq_len: int = 2048
+    n_layers: int | None = None  # the model's shape; None: inferred from the (active) parameters
+    d_model: int | None = None
+    attention: bool = True  # add the 12·L·d·s attention FLOPs per token to 6·N
     failure_overhead: float = 0.10
     serve_params: float | None = None  # None: serve the model being trained
     tokens_per_day: float = 1e9  # illustrative
@@ -50,6 +54,9 @@ class CostRequest:
     utilisation: float = 0.5
     peak_factor: float = 2.0
     measured_output_tps: float | None = None
+    n_kv_heads: int = 8  # served model's KV heads (grouped-query attention) and head size: its KV cache per token
+    head_dim: int = 128
+    use_measured_mfu: bool = False  # calibration: carry a CPU-measured MFU over to the target GPU anyway
 
 
 @dataclass(frozen=True)
@@ -71,15 +78,18 @@ class CostReport:
     provenance: pd.DataFrame | None  # calibration: figure, value, status, note
 
 
-def _price(key: str, gpus: pd.DataFrame, prices: pd.DataFrame, given: float | None) -> PriceRange:
+def _price(key: str, gpus: pd.DataFrame, prices: pd.DataFrame, given: float | None, kind: str) -> PriceRange:
     if given is not None:
         return PriceRange(given, given, given, "input")
     own = gpus.loc[key].get("usd_per_gpu_hour") if "usd_per_gpu_hour" in gpus.columns else None
     if own is not None and not pd.isna(own):
-        return PriceRange(float(own), float(own), float(own), f"workspace row ({gpus.loc[key, 'as_of']})")
-    found = price_range(key, prices)
+        # A workspace row has one price and no kind (no column for it): it is used whatever kind is picked.
+        return PriceRange(float(own), float(own), float(own),
+                          f"workspace row ({gpus.loc[key, 'as_of']}; one price, used for every kind)")
+    found = price_range(key, prices, kind)
     if found is None:
-        raise CatalogueError(f"no $/GPU-hour for {key!r} in the catalogue: enter a price")
+        raise CatalogueError(f"no {kind.replace('_', '-')} $/GPU-hour for {key!r} in the catalogue: enter a price "
+                             "or pick another price kind")
     return found
 
 
@@ -94,8 +104,8 @@ def _cost_vs_gpu(request: CostRequest, gpus: pd.DataFrame, prices: pd.DataFrame,
 
     ``params`` is the effective N (FLOPs per token ÷ 6), so the bars agree with the main estimate.
     """
-    on_demand = prices[prices["kind"] == "on_demand"].groupby("gpu")["usd_per_gpu_hour"].median()
-    price = on_demand.reindex(gpus.index)
+    of_kind = prices[prices["kind"] == request.price_kind].groupby("gpu")["usd_per_gpu_hour"].median()
+    price = of_kind.reindex(gpus.index)
     if "usd_per_gpu_hour" in gpus.columns:  # a workspace's own price wins, as in the main estimate
         price = gpus["usd_per_gpu_hour"].astype(float).fillna(price)
     peak = gpus[f"{request.precision}_tflops"].astype(float) * 1e12
@@ -124,12 +134,13 @@ def build_report(request: CostRequest, gpus: pd.DataFrame, prices: pd.DataFrame,
                  run: MeasuredRun | None = None) -> CostReport:
     """Every figure of the Compute cost page. Raises :class:`CatalogueError` for an unknown GPU or no price."""
     chip = gpu(request.gpu, gpus)
-    price = _price(request.gpu, gpus, prices, request.price)
+    price = _price(request.gpu, gpus, prices, request.price, request.price_kind)
     mfu = _mfu(request)
     base = TrainingInputs(params=request.params, active_params=request.active_params, tokens=request.tokens,
                           n_gpus=request.n_gpus, precision=request.precision, mfu=mfu.base, mfu_low=mfu.low,
                           mfu_high=mfu.high, price=price.base, price_low=price.low, price_high=price.high,
-                          seq_len=request.seq_len, failure_overhead=request.failure_overhead)
+                          seq_len=request.seq_len, failure_overhead=request.failure_overhead,
+                          n_layers=request.n_layers, d_model=request.d_model, attention=request.attention)
     provenance = None
     training = training_error = None
     try:
@@ -140,8 +151,11 @@ def build_report(request: CostRequest, gpus: pd.DataFrame, prices: pd.DataFrame,
         training = estimate_training(base, chip)
     except (EstimateError, CatalogueError) as exc:
         training_error = str(exc)
-    serve_in = ServingInputs(params=request.serve_params or request.params, active_params=None if request.serve_params
-                             else request.active_params, gpus_per_replica=request.gpus_per_replica,
+    same_model = request.serve_params is None  # the trained model's shape serves too; another model's is inferred
+    serve_in = ServingInputs(params=request.serve_params or request.params, active_params=request.active_params
+                             if same_model else None, n_layers=request.n_layers if same_model else None,
+                             d_model=request.d_model if same_model else None, n_kv_heads=request.n_kv_heads,
+                             head_dim=request.head_dim, gpus_per_replica=request.gpus_per_replica,
                              batch_size=request.batch_size, prompt_tokens=request.prompt_tokens,
                              output_tokens=request.output_tokens, utilisation=request.utilisation, price=price.base,
                              tokens_per_day=request.tokens_per_day, peak_factor=request.peak_factor,
@@ -170,7 +184,8 @@ def build_report(request: CostRequest, gpus: pd.DataFrame, prices: pd.DataFrame,
         by_mfu, memory = pd.DataFrame(columns=["mfu", "cost_usd", "wall_clock_days"]), pd.DataFrame()
     rows = [*(training.assumptions if training else []), *(serving.assumptions if serving else []),
             {"assumption": "MFU source", "value": f"{mfu.base:.0%}", "source": mfu.source},
-            {"assumption": "price source", "value": f"${price.base:.2f}/GPU-hour", "source": price.source}]
+            {"assumption": "price source", "value": f"${price.base:.2f}/GPU-hour "
+             f"({request.price_kind.replace('_', '-')})", "source": price.source}]
     return CostReport(request=request, gpu_name=chip.name, mfu=mfu, price=price, training=training,
                       training_error=training_error, serving=serving, serving_error=serving_error,
                       cost_vs_mfu=by_mfu, cost_vs_gpu=_cost_vs_gpu(request, gpus, prices, per_unit), memory=memory,

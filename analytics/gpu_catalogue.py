@@ -132,6 +132,8 @@ class PriceRange:
 
 def price_range(key: str, prices: pd.DataFrame | None = None, kind: str = "on_demand") -> PriceRange | None:
     """Cheapest, median and dearest catalogue price of ``kind`` for a GPU (None when the table has none)."""
+    if kind not in PRICE_KINDS:
+        raise CatalogueError(f"price kind must be one of {', '.join(PRICE_KINDS)}, got {kind!r}")
     prices = price_table() if prices is None else prices
     rows = prices[(prices["gpu"] == key) & (prices["kind"] == kind)]
     if rows.empty:

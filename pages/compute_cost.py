@@ -23,6 +23,7 @@ from pages._components import illustrative_banner, plain, read, require_workspac
 
 workspace_id = require_workspace()
 DEFAULT = CostRequest()
+KINDS = {"on_demand": "on-demand", "reserved": "reserved (1-year)", "spot": "spot / interruptible"}
 # Widgets shown in billions/millions; the request is in counts.
 SCALE = {"params": 1e9, "active_params": 1e9, "tokens": 1e9, "serve_params": 1e9, "tokens_per_day": 1e6,
          "utilisation": 0.01, "failure_overhead": 0.01}  # shares shown in per cent
@@ -90,7 +91,15 @@ with st.form("compute_form"):
                     help="Model FLOPs utilisation. Empty: by GPU and model size (llm-foundry, torchtitan; see "
                          "Assumptions).")
     t2.number_input("$ per GPU-hour", min_value=0.01, value=None, key="cc_price", placeholder="catalogue price",
-                    help="Empty: the catalogue's median on-demand price and its low–high range.")
+                    help="Empty: the catalogue's median price of the kind below and its low–high range.")
+    t1.selectbox("Price kind", list(KINDS), format_func=KINDS.get, key="cc_price_kind",
+                 help="Which dated catalogue prices (training and serving). A workspace GPU row has one price, "
+                      "used for every kind.")
+    t2.checkbox("Attention FLOPs (12·L·d·s per token)", value=True, key="cc_attention",
+                help="Off: 6·N·D alone, the textbook rule (7B × 1T tokens = 4.2e22 FLOPs).")
+    t1.number_input("Layers", min_value=1, value=None, step=1, key="cc_n_layers", placeholder="inferred",
+                    help="Empty: inferred from the (active) parameters, d_model = 128 × layers.")
+    t2.number_input("d_model (width)", min_value=64, value=None, step=64, key="cc_d_model", placeholder="inferred")
     t1.number_input("Sequence length (tokens)", min_value=128, value=DEFAULT.seq_len, step=1024, key="cc_seq_len")
     t2.slider("Failure / restart overhead (% of compute time)", 0.0, 50.0, _shown("failure_overhead"), 1.0,
               format="%.0f%%", key="cc_failure_overhead")
@@ -107,6 +116,9 @@ with st.form("compute_form"):
               key="cc_utilisation")
     s2.slider("Peak factor (peak ÷ average load)", 1.0, 5.0, DEFAULT.peak_factor, 0.5, format="%.1f×",
               key="cc_peak_factor")
+    s1.number_input("KV heads (grouped-query attention)", min_value=1, value=DEFAULT.n_kv_heads, key="cc_n_kv_heads",
+                    help="KV cache per token = 2 · layers · KV heads · head size · 2 B (Llama 3 8B: 8 × 128).")
+    s2.number_input("Head size", min_value=8, value=DEFAULT.head_dim, step=8, key="cc_head_dim")
     s1.number_input("Measured output tokens/s per replica", min_value=0.001, value=None,
                     key="cc_measured_output_tps", placeholder="roofline estimate")
     st.form_submit_button("Estimate", type="primary")
@@ -252,10 +264,11 @@ with st.expander("Add or override a GPU (stored in this workspace)"), st.form("g
         "as_of": c.text_input("As of (date of the source)", key="gpu_as_of"),
         "bf16_tflops": a.number_input("bf16 dense TFLOP/s", min_value=0.0, value=None, key="gpu_bf16"),
         "fp8_tflops": b.number_input("fp8 dense TFLOP/s", min_value=0.0, value=None, key="gpu_fp8"),
-        "memory_gb": c.number_input("Memory (GB)", min_value=0.0, value=None, key="gpu_memory"),
-        "bandwidth_tbs": a.number_input("Bandwidth (TB/s)", min_value=0.0, value=None, key="gpu_bandwidth"),
-        "usd_per_gpu_hour": b.number_input("$ per GPU-hour", min_value=0.0, value=None, key="gpu_price"),
-        "source": c.text_input("Source", key="gpu_source"),
+        "fp32_tflops": c.number_input("fp32 TFLOP/s", min_value=0.0, value=None, key="gpu_fp32"),
+        "memory_gb": a.number_input("Memory (GB)", min_value=0.0, value=None, key="gpu_memory"),
+        "bandwidth_tbs": b.number_input("Bandwidth (TB/s)", min_value=0.0, value=None, key="gpu_bandwidth"),
+        "usd_per_gpu_hour": c.number_input("$ per GPU-hour", min_value=0.0, value=None, key="gpu_price"),
+        "source": a.text_input("Source", key="gpu_source"),
     }
     if st.form_submit_button("Add GPU row") and run_action(
         lambda session: add_gpu(session=session, workspace_id=workspace_id, values=values),

@@ -60,7 +60,23 @@ def test_text_output_without_json_lists_the_figures(capsys):
     (["train", "--params", "7e9", "--tokens", "1e12", "--gpu", "h100-sxm", "--gpus", "0"], "'gpus'"),
     (["train", "--params", "7e9", "--tokens", "1e12", "--gpu", "h100-sxm", "--mfu", "0"], "'mfu' must be in (0, 1]"),
     (["train", "--params", "7e9", "--tokens", "1e12", "--gpu", "h100-sxm", "--mfu", "1.2"], "'mfu' must be in"),
-    (["train", "--params", "7e9", "--tokens", "1e12", "--gpu", "l40s"], "no price for 'l40s'"),
+    (["train", "--params", "7e9", "--tokens", "1e12", "--gpu", "l4", "--kind", "spot"], "no spot price for 'l4'"),
+    (["serve", "--params", "8e9", "--gpu", "l4", "--tokens-per-day", "1e9", "--kind", "reserved"],
+     "no reserved price for 'l4'"),
+    (["train", "--params", "7e9", "--tokens", "1e12", "--gpu", "h100-sxm", "--kind", "weekly"],
+     "argument --kind: invalid choice: 'weekly'"),
+    (["train", "--params", "7e9", "--tokens", "1e12", "--gpu", "h100-sxm", "--seq-len", "0"], "'seq-len'"),
+    (["train", "--params", "7e9", "--tokens", "1e12", "--gpu", "h100-sxm", "--layers", "0"], "'layers'"),
+    (["train", "--params", "7e9", "--tokens", "1e12", "--gpu", "h100-sxm", "--d-model", "40.5"],
+     "'d-model' must be a positive whole number"),
+    (["serve", "--params", "8e9", "--gpu", "h100-sxm", "--tokens-per-day", "1e9", "--batch", "0"], "'batch'"),
+    (["serve", "--params", "8e9", "--gpu", "h100-sxm", "--tokens-per-day", "1e9", "--peak-factor", "0.5"],
+     "'peak_factor' must be at least 1"),
+    (["serve", "--params", "8e9", "--gpu", "h100-sxm", "--tokens-per-day", "1e9", "--measured-tps", "-5"],
+     "'measured-tps' must be a positive number"),
+    (["serve", "--params", "8e9", "--gpu", "h100-sxm", "--tokens-per-day", "1e9", "--kv-heads", "0"], "'kv-heads'"),
+    (["serve", "--params", "8e9", "--gpu", "h100-sxm", "--tokens-per-day", "1e9", "--prompt-tokens", "0"],
+     "'prompt-tokens'"),
     (["train", "--params", "nan", "--tokens", "1e12", "--gpu", "h100-sxm"], "not a finite number"),
     (["serve", "--params", "8e9", "--gpu", "h100-sxm", "--tokens-per-day", "0"], "'tokens_per_day'"),
     (["serve", "--params", "8e9", "--gpu", "nope", "--tokens-per-day", "1e9"], "unknown GPU"),
@@ -134,3 +150,46 @@ def test_serving_precision_sets_the_bytes_per_weight(capsys):
     # Decode at the default batch of 32 is memory-bound: fewer bytes per weight, more tokens/s, fewer $ per 1M output.
     assert at["fp8"]["usd_per_m_output_tokens"] < at["bf16"]["usd_per_m_output_tokens"] \
         < at["fp32"]["usd_per_m_output_tokens"]
+
+
+def test_the_issue_worked_example_is_reproduced_with_no_attention(capsys):
+    # Issue 4 / REFERENCE A6: 7B × 1T tokens = 6·N·D = 4.2e22 FLOPs; 29.5k H100-hours at 40 % MFU. The default
+    # adds the attention term, so the bare 6·N·D figure needs --no-attention.
+    out = _json(capsys, [*TRAIN, "--mfu", "0.4", "--no-attention"])
+    assert out["flops"] == pytest.approx(4.2e22) and out["attention"] is False
+    assert out["gpu_hours"] == pytest.approx(29_491, rel=1e-3)
+    # 989e12 × 0.4 / (6 × 7e9) = 9,419 tokens/s per GPU, × 64 GPUs.
+    assert out["tokens_per_s_per_gpu"] == pytest.approx(9_419.05, abs=0.01)
+    assert out["tokens_per_s_cluster"] == pytest.approx(64 * out["tokens_per_s_per_gpu"])
+
+
+def test_train_takes_the_shape_and_sequence_length(capsys):
+    out = _json(capsys, [*TRAIN, "--layers", "32", "--d-model", "4096", "--seq-len", "4096"])
+    assert (out["layers"], out["d_model"], out["seq_len"]) == (32, 4096, 4096)
+    assert out["flops"] == pytest.approx((6 * 7e9 + 12 * 32 * 4096 * 4096) * 1e12)
+
+
+def test_price_kind_picks_the_catalogue_rows(capsys):
+    # analytics/data/gpu_prices.csv: H100 SXM reserved $1.62 and spot $1.25 (derived, REFERENCE A5.5).
+    base = ["train", "--params", "7e9", "--tokens", "1e12", "--gpu", "h100-sxm", "--json"]
+    assert _json(capsys, [*base, "--kind", "reserved"])["price_usd_per_gpu_hour"]["base"] == 1.62
+    spot = _json(capsys, [*base, "--kind", "spot"])
+    assert spot["price_usd_per_gpu_hour"]["base"] == 1.25 and spot["price_kind"] == "spot"
+    serve = _json(capsys, ["serve", "--params", "8e9", "--gpu", "mi300x", "--tokens-per-day", "1e9", "--kind", "spot",
+                           "--json"])
+    assert serve["price_usd_per_gpu_hour"] == 1.71  # Crusoe spot MI300X (cliffcenter.com, 2026-05-18)
+
+
+def test_serve_takes_a_measured_throughput_and_the_request_shape(capsys):
+    out = _json(capsys, [*SERVE, "--measured-tps", "3400", "--utilisation", "1", "--price", "2.49"])
+    # REFERENCE A5.3: 3,400 tok/s at $2.49/h and 100 % utilisation → $0.20 per 1M output tokens.
+    assert out["bound"] == "measured" and out["usd_per_m_output_tokens"] == pytest.approx(0.2034, rel=1e-3)
+    share_in = 1000 / 1250
+    fleet = (out["fleet_usd_per_m_input_tokens"] * share_in + out["fleet_usd_per_m_output_tokens"] * (1 - share_in))
+    assert fleet * out["monthly_tokens"] / 1e6 == pytest.approx(out["monthly_usd"])
+    small = _json(capsys, [*SERVE, "--batch", "4", "--prompt-tokens", "200", "--output-tokens", "50",
+                           "--peak-factor", "3"])
+    assert small["batch"] == 4
+    assert _json(capsys, [*SERVE, "--layers", "32", "--kv-heads", "8"])["kv_cache_bytes_per_token"] == 131_072
+    assert _json(capsys, [*SERVE, "--layers", "32", "--kv-heads", "1", "--head-dim", "64"])[
+        "kv_cache_bytes_per_token"] == 2 * 32 * 1 * 64 * 2

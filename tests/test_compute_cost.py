@@ -83,7 +83,16 @@ def test_price_range_spans_the_catalogue_rows_of_one_gpu():
     found = price_range("h100-sxm")
     assert (found.low, found.high) == (2.49, 12.29)
     assert found.low <= found.base <= found.high and "Lambda" in found.source
-    assert price_range("l40s") is None
+    assert price_range("l4", kind="reserved") is None  # the catalogue has no reserved L4 row: nothing invented
+    assert price_range("l40s", kind="spot").base == 1.1027  # AWS g6e spot, modal.com L40S price table (2025-08)
+    with pytest.raises(CatalogueError, match="price kind must be one of on_demand, reserved, spot"):
+        price_range("h100-sxm", kind="weekly")
+
+
+def test_every_catalogue_gpu_has_a_dated_on_demand_price():
+    # H200, B200, L40S, A10G, RTX 4090 and MI300X rows come from dated public price pages (analytics/data/README.md).
+    priced = set(price_table().query("kind == 'on_demand'")["gpu"])
+    assert set(gpu_table().index) == priced
 
 
 # --- training: worked examples (REFERENCE A6, derived) ----------------------------------------------------

@@ -57,24 +57,48 @@ def test_submitting_the_form_recomputes_with_the_new_inputs(app_db):
     assert int(_metric(at, "GPUs for the load")) % 4 == 0  # whole replicas of 4 GPUs
 
 
-def test_a_gpu_without_a_price_says_so_and_a_workspace_price_fixes_it(app_db):
+def test_a_gpu_without_a_price_of_the_chosen_kind_says_so_and_a_workspace_price_fixes_it(app_db):
     at = _open(app_db["empty"])
-    at.selectbox(key="cc_gpu").set_value("l40s")
+    at.selectbox(key="cc_gpu").set_value("l4")
+    at.selectbox(key="cc_price_kind").set_value("reserved")
     at.button(key="FormSubmitter:compute_form-Estimate").click().run()
-    assert "no $/GPU-hour for 'l40s'" in at.error[0].value.replace("\\", "")
-    at.text_input(key="gpu_key").input("l40s")
-    at.text_input(key="gpu_name").input("L40S (our cloud)")
+    # The catalogue has an on-demand L4 row only: nothing is invented for the reserved kind.
+    assert "no reserved $/GPU-hour for 'l4'" in at.error[0].value.replace("\\", "")
+    at.text_input(key="gpu_key").input("l4")
+    at.text_input(key="gpu_name").input("L4 (our 1-year deal)")
     at.text_input(key="gpu_as_of").input("2026-11")
-    at.text_input(key="gpu_source").input("our provider's invoice")
-    at.number_input(key="gpu_bf16").set_value(362.0)
-    at.number_input(key="gpu_memory").set_value(48.0)
-    at.number_input(key="gpu_bandwidth").set_value(0.864)
+    at.text_input(key="gpu_source").input("our provider's contract")
+    at.number_input(key="gpu_bf16").set_value(121.0)
+    at.number_input(key="gpu_fp32").set_value(30.3)
+    at.number_input(key="gpu_memory").set_value(24.0)
+    at.number_input(key="gpu_bandwidth").set_value(0.3)
     at.number_input(key="gpu_price").set_value(0.9)
     at.button(key="FormSubmitter:gpu_row-Add GPU row").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert "Training FLOPs" in [m.label for m in at.metric]
     with app_db["factory"]() as s:
-        assert gpu_frame(session=s, workspace_id=app_db["empty"]).loc["l40s", "usd_per_gpu_hour"] == 0.9
+        row = gpu_frame(session=s, workspace_id=app_db["empty"]).loc["l4"]
+    assert (row["usd_per_gpu_hour"], row["fp32_tflops"]) == (0.9, 30.3)
+
+
+def test_price_kind_and_model_shape_reach_the_estimate(app_db):
+    at = _open(app_db["empty"])
+    at.selectbox(key="cc_price_kind").set_value("spot")
+    at.number_input(key="cc_n_layers").set_value(32)
+    at.number_input(key="cc_d_model").set_value(4096)
+    at.number_input(key="cc_n_kv_heads").set_value(4)
+    at.button(key="FormSubmitter:compute_form-Estimate").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    expected = build_report(CostRequest(price_kind="spot", n_layers=32, d_model=4096, n_kv_heads=4), merged_gpus(),
+                            price_table(), api_price_table())
+    assert expected.price.base == 1.25  # the catalogue's H100 spot row
+    assert _metric(at, "Cost (base)") == usd(expected.training.cost_base_usd)
+    assert float(_metric(at, "Training FLOPs")) == pytest.approx((6 * 7e9 + 12 * 32 * 4096 * 2048) * 1e12, rel=1e-3)
+    assert expected.serving.kv_bytes_per_token == 2 * 32 * 4 * 128 * 2
+    assert _metric(at, "Fleet $ / 1M output tokens") == f"${expected.serving.fleet_usd_per_m_output:,.3f}"
+    at.checkbox(key="cc_attention").uncheck()
+    at.button(key="FormSubmitter:compute_form-Estimate").click().run()
+    assert float(_metric(at, "Training FLOPs")) == pytest.approx(4.2e22, rel=1e-3)  # 6·N·D alone
 
 
 def test_a_bad_gpu_row_names_the_field_and_writes_nothing(app_db):

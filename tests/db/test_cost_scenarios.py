@@ -140,9 +140,10 @@ def test_a_stale_gpu_edit_is_refused(factory, workspace_id):
 def test_the_view_names_an_unknown_gpu_or_a_missing_price_instead_of_failing(factory, workspace_id):
     with factory() as s:
         unknown = compute_cost(session=s, workspace_id=workspace_id, request=CostRequest(gpu="nope"))
-        no_price = compute_cost(session=s, workspace_id=workspace_id, request=CostRequest(gpu="l40s"))
+        no_price = compute_cost(session=s, workspace_id=workspace_id,
+                                request=CostRequest(gpu="l4", price_kind="spot"))
     assert unknown.report is None and "unknown GPU 'nope'" in unknown.error
-    assert no_price.report is None and "no $/GPU-hour for 'l40s'" in no_price.error
+    assert no_price.report is None and "no spot $/GPU-hour for 'l4'" in no_price.error
     assert "catalogue defaults" in unknown.runs_note or "benchmark" in unknown.runs_note
 
 
