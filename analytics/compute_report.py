@@ -76,6 +76,9 @@ class CostReport:
     break_even: pd.DataFrame  # per API model
     assumptions: pd.DataFrame  # assumption, value, source
     provenance: pd.DataFrame | None  # calibration: figure, value, status, note
+    calibration_note: str | None = None  # where a calibrated run's MFU comes from (another device, a CPU, …)
+    calibration_basis: str | None = None  # analytics.calibration.Calibration.mfu_basis
+    unit: str = "token"  # what the training count is in: "token", or "sample" for a sample-based run
 
 
 def _price(key: str, gpus: pd.DataFrame, prices: pd.DataFrame, given: float | None, kind: str) -> PriceRange:
@@ -141,12 +144,13 @@ def build_report(request: CostRequest, gpus: pd.DataFrame, prices: pd.DataFrame,
                           mfu_high=mfu.high, price=price.base, price_low=price.low, price_high=price.high,
                           seq_len=request.seq_len, failure_overhead=request.failure_overhead,
                           n_layers=request.n_layers, d_model=request.d_model, attention=request.attention)
-    provenance = None
+    provenance = note = basis = None
     training = training_error = None
     try:
         if run is not None:
-            calibrated = calibrate(run, base, chip, units=request.tokens)
+            calibrated = calibrate(run, base, chip, units=request.tokens, use_measured_mfu=request.use_measured_mfu)
             base, provenance = calibrated.inputs, pd.DataFrame(calibrated.provenance)
+            note, basis = calibrated.mfu_note, calibrated.mfu_basis
             mfu = MfuDefault(base.mfu_low or base.mfu, base.mfu, base.mfu_high or base.mfu, "calibration")
         training = estimate_training(base, chip)
     except (EstimateError, CatalogueError) as exc:
@@ -189,7 +193,9 @@ def build_report(request: CostRequest, gpus: pd.DataFrame, prices: pd.DataFrame,
     return CostReport(request=request, gpu_name=chip.name, mfu=mfu, price=price, training=training,
                       training_error=training_error, serving=serving, serving_error=serving_error,
                       cost_vs_mfu=by_mfu, cost_vs_gpu=_cost_vs_gpu(request, gpus, prices, per_unit), memory=memory,
-                      serving_curve=curve, break_even=even, assumptions=pd.DataFrame(rows), provenance=provenance)
+                      serving_curve=curve, break_even=even, assumptions=pd.DataFrame(rows), provenance=provenance,
+                      calibration_note=note, calibration_basis=basis,
+                      unit=run.unit if run is not None else "token")
 
 
 def _finite(value: float | None) -> float | None:

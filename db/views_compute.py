@@ -18,7 +18,7 @@ from db.models import Workspace
 from db.models_modelhub import BenchmarkRun
 
 RUN_COLUMNS = ["model_name", "config_name", "device_name", "params", "flops_per_unit", "unit", "units_per_second",
-               "peak_flops", "mfu", "created_at"]
+               "peak_flops", "mfu", "created_at", "device_type"]
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,8 @@ def measured_run(runs: pd.DataFrame, run_id: int | None) -> MeasuredRun | None:
     return MeasuredRun(model_name=str(r["model_name"]), device_name=str(r["device_name"]), params=int(r["params"]),
                        flops_per_unit=float(r["flops_per_unit"]), unit=str(r["unit"]),
                        units_per_second=float(r["units_per_second"]), peak_flops=peak, mfu=mfu, run_id=int(run_id),
-                       config_name=str(r["config_name"] or ""))
+                       config_name=str(r["config_name"] or ""),
+                       device_type=None if pd.isna(r["device_type"]) or not r["device_type"] else str(r["device_type"]))
 
 
 def compute_cost(*, session: Session, workspace_id: int, request: CostRequest, run_id: int | None = None

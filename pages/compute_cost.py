@@ -84,7 +84,11 @@ with st.form("compute_form"):
     t1.number_input("Parameters (billions)", min_value=0.001, value=_shown("params"), key="cc_params")
     t2.number_input("Active parameters, MoE (billions)", min_value=0.001, value=None, key="cc_active_params",
                     placeholder="dense", help="Empty for a dense model. FLOPs use active parameters, memory the total.")
-    t1.number_input("Training tokens (billions)", min_value=0.001, value=_shown("tokens"), key="cc_tokens")
+    # A sample-based benchmark run (a CNN, an MLP) calibrates in samples: the same field then counts samples.
+    unit = view.run.unit if view.run is not None else "token"
+    t1.number_input(f"Training {unit}s (billions)", min_value=0.001, value=_shown("tokens"), key="cc_tokens",
+                    help="Samples seen (epochs × data set size) for the chosen sample-based run." if unit == "sample"
+                    else None)
     t2.number_input("GPUs in the cluster", min_value=1, value=DEFAULT.n_gpus, step=8, key="cc_n_gpus")
     t1.number_input("MFU (0–1)", min_value=0.01, max_value=1.0, value=None, key="cc_mfu",
                     placeholder="catalogue default",
@@ -129,7 +133,12 @@ else:
     labels = {i: f"#{i} {r.model_name} {r.config_name} on {r.device_name}" for i, r in view.runs.iterrows()}
     st.selectbox("Calibrate with a benchmark run", [None, *labels], key="cc_run",
                  format_func=lambda i: "none (catalogue defaults)" if i is None else labels[i],
-                 help="Its measured FLOPs per sample/token and MFU replace the 6·N·D rule and the default MFU.")
+                 help="Its measured FLOPs per sample/token replace the 6·N·D rule; its MFU replaces the default "
+                      "when it was measured on a GPU.")
+    if view.run is not None:
+        st.checkbox("Use the measured MFU anyway", key="cc_use_measured_mfu",
+                    help="A CPU's MFU (against a matmul probe) is a different yardstick from a GPU's: by default it "
+                         "is not carried over to a GPU and the default MFU is used.")
 
 report = view.report
 if report is None:
@@ -144,7 +153,9 @@ else:
         cards[0].metric("Training FLOPs", f"{t.flops:.3g}", border=True, help=t.flops_method)
         cards[1].metric("GPU-hours", f"{t.billed_gpu_hours:,.0f}", border=True,
                         help=f"{t.gpu_hours:,.0f} of compute + failure and checkpoint overhead")
-        cards[2].metric("Wall-clock", f"{t.wall_clock_days:,.1f} days", border=True)
+        cards[2].metric("Wall-clock", f"{t.wall_clock_days:,.1f} days", border=True,
+                        help=f"{t.units_per_s_per_gpu:,.0f} {t.unit}s/s per GPU at the base MFU, "
+                             f"{t.units_per_s_per_gpu * t.n_gpus:,.0f} for the cluster (compute time).")
         cards[3].metric("Cost (base)", usd(t.cost_base_usd), border=True,
                         delta=f"{usd(t.cost_low_usd)} – {usd(t.cost_high_usd)}", delta_color="off", delta_arrow="off",
                         help="Low: high MFU × low price; high: low MFU × high price; storage included.")
@@ -161,6 +172,10 @@ else:
         st.plotly_chart(charts.memory_bars(report.memory), width="stretch")
     if report.provenance is not None:
         st.markdown("**Calibration: what is measured and what is assumed**")
+        if report.calibration_basis == "same_gpu":
+            st.caption(f"MFU {plain(report.calibration_note or '')}.")
+        else:  # carried over from another device, or not used at all: say so where the figures are
+            st.warning(f"MFU: {plain(report.calibration_note or '')}.", icon=":material/warning:")
         st.dataframe(report.provenance, hide_index=True, width="stretch")
 
     st.subheader("Serving")

@@ -247,16 +247,41 @@ def test_api_break_even_is_where_a_replica_day_equals_the_api_bill():
 
 # --- calibration --------------------------------------------------------------------------------------------
 
-def test_calibration_scales_measured_flops_and_carries_the_measured_mfu():
-    run = MeasuredRun("gpt-tiny", "cpu", params=10_000_000, flops_per_unit=6e7, unit="token", units_per_second=1_000,
-                      peak_flops=2e11, run_id=7)
+def test_calibration_scales_measured_flops_and_carries_a_gpu_measured_mfu():
+    run = MeasuredRun("gpt-tiny", "NVIDIA H100 80GB HBM3", params=10_000_000, flops_per_unit=6e7, unit="token",
+                      units_per_second=1_000, peak_flops=2e11, run_id=7, device_type="cuda")
     cal = calibrate(run, TrainingInputs(params=7e9, tokens=1e12, n_gpus=64), H100, units=1e12)
     assert cal.inputs.flops_per_token == pytest.approx(6e7 * 700)
     assert cal.inputs.mfu == pytest.approx(0.3)  # 6e7 × 1000 / 2e11
+    assert cal.mfu_basis == "same_gpu"
     status = {p["figure"]: p["status"] for p in cal.provenance}
     assert status["MFU"] == "measured" and status["FLOPs per token (target)"] == "assumed"
     e = estimate_training(cal.inputs, H100)
     assert e.flops == pytest.approx(4.2e22) and "calibrated" in e.flops_method
+
+
+def test_an_mfu_from_another_gpu_is_carried_over_and_labelled_as_such():
+    run = MeasuredRun("gpt", "NVIDIA A100-SXM4-80GB", params=10_000_000, flops_per_unit=6e7, unit="token",
+                      units_per_second=1_000, mfu=0.45, device_type="cuda")
+    cal = calibrate(run, TrainingInputs(params=7e9, tokens=1e12), H100, units=1e12)
+    assert cal.mfu_basis == "other_gpu" and cal.inputs.mfu == 0.45
+    assert "carried over from another device" in cal.mfu_note
+    assert next(p for p in cal.provenance if p["figure"] == "MFU")["status"] == "assumed"
+
+
+@pytest.mark.parametrize(("device", "device_type"), [("Intel(R) Xeon(R) CPU @ 2.20GHz", "cpu"),
+                                                     ("AMD EPYC 7B13", None), ("Apple MPS (Apple M2)", "mps")])
+def test_a_cpu_measured_mfu_is_not_silently_used_for_a_gpu(device, device_type):
+    run = MeasuredRun("lstm", device, params=1_000_000, flops_per_unit=6e6, unit="token", units_per_second=1e4,
+                      mfu=0.86, device_type=device_type)
+    base = TrainingInputs(params=7e9, tokens=1e12)
+    cal = calibrate(run, base, H100, units=1e12)
+    assert cal.mfu_basis == "not_gpu_default" and cal.inputs.mfu == default_mfu("h100-sxm", "llm").base
+    assert "does not carry over" in cal.mfu_note and "use the measured MFU anyway" in cal.mfu_note
+    assert {p["figure"]: p["status"] for p in cal.provenance}["MFU (measured, not used)"] == "measured"
+    forced = calibrate(run, base, H100, units=1e12, use_measured_mfu=True)
+    assert forced.mfu_basis == "not_gpu_forced" and forced.inputs.mfu == 0.86
+    assert "at your request" in forced.mfu_note
 
 
 def test_calibration_without_a_known_peak_falls_back_to_the_default_and_says_so():
@@ -311,11 +336,13 @@ def test_stored_benchmark_rows_map_to_measured_runs():
     from db.views_compute import RUN_COLUMNS, measured_run
 
     row = {"model_name": "mlp", "config_name": "smoke", "device_name": "cpu", "params": 50_000, "flops_per_unit": 3e5,
-           "unit": "sample", "units_per_second": 2_000.0, "peak_flops": 1e11, "mfu": None, "created_at": None}
+           "unit": "sample", "units_per_second": 2_000.0, "peak_flops": 1e11, "mfu": None, "created_at": None,
+           "device_type": "cpu"}
     runs = pd.DataFrame([row], columns=RUN_COLUMNS, index=pd.Index([4], name="id"))
     run = measured_run(runs, 4)
     assert run == MeasuredRun("mlp", "cpu", params=50_000, flops_per_unit=3e5, unit="sample",
-                              units_per_second=2_000.0, peak_flops=1e11, mfu=None, run_id=4, config_name="smoke")
+                              units_per_second=2_000.0, peak_flops=1e11, mfu=None, run_id=4, config_name="smoke",
+                              device_type="cpu")
     assert run.measured_mfu == pytest.approx(3e5 * 2_000 / 1e11)
     assert measured_run(runs, 5) is None and measured_run(runs, None) is None
 
