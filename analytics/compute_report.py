@@ -202,8 +202,13 @@ def _finite(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-def scenario_values(report: CostReport, *, name: str, private: bool = False, notes: str = "") -> dict:
-    """A cost scenario row for :func:`db.cost_scenarios.save_scenario`: inputs, figures and the real columns."""
+def scenario_values(report: CostReport, *, name: str, private: bool = False, notes: str = "",
+                    amortise_months: int | None = None) -> dict:
+    """A cost scenario row for :func:`db.cost_scenarios.save_scenario`: inputs, figures and the real columns.
+
+    ``amortise_months``: None books the training cost once; N spreads it over N months (the revenue engine
+    reads ``training_cost_usd`` and ``training_amortise_months``).
+    """
     t, s = report.training, report.serving
     kind = "both" if t and s else ("training" if t else "serving")
     results: dict = {"gpu_name": report.gpu_name, "mfu": asdict(report.mfu), "price": asdict(report.price)}
@@ -211,7 +216,11 @@ def scenario_values(report: CostReport, *, name: str, private: bool = False, not
         results["training"] = {"flops": t.flops, "gpu_hours": t.gpu_hours, "billed_gpu_hours": t.billed_gpu_hours,
                                "wall_clock_days": t.wall_clock_days, "cost_low_usd": t.cost_low_usd,
                                "cost_base_usd": t.cost_base_usd, "cost_high_usd": t.cost_high_usd,
-                               "min_gpus_recompute": t.memory_recompute.min_gpus}
+                               "min_gpus_recompute": t.memory_recompute.min_gpus,
+                               "treatment": "one-off" if amortise_months is None else
+                               f"amortised over {amortise_months} months",
+                               "monthly_usd": None if not amortise_months or amortise_months < 1 else
+                               t.cost_base_usd / amortise_months}
     if s is not None:
         # Both $/1M figures, named: the columns below hold the fleet's (what the fleet costs per token: COGS).
         results["serving"] = {
@@ -226,4 +235,5 @@ def scenario_values(report: CostReport, *, name: str, private: bool = False, not
             "results": results, "private": private, "notes": notes,
             "serving_usd_per_m_input": _finite(s.fleet_usd_per_m_input) if s else None,
             "serving_usd_per_m_output": _finite(s.fleet_usd_per_m_output) if s else None,
-            "training_cost_usd": _finite(t.cost_base_usd) if t else None}
+            "training_cost_usd": _finite(t.cost_base_usd) if t else None,
+            "training_amortise_months": amortise_months if t else None}

@@ -156,10 +156,15 @@ def scenarios(*, session: Session, workspace_id: int, include_private: bool = Tr
 
 
 def scenario_costs(*, session: Session, workspace_id: int, include_private: bool = True) -> pd.DataFrame:
-    """What the revenue engine reads: per scenario, serving $/1M input and output tokens (COGS) and the
-    one-off training cost in USD, indexed by scenario id."""
+    """What the revenue engine reads, indexed by scenario id: serving $/1M input and output tokens (COGS: the
+    cost of the fleet sized for the scenario's load, per token), the training cost in USD, and how it is
+    booked: ``training_amortise_months`` (None: one-off) and ``training_monthly_usd`` (cost ÷ months, None
+    when one-off)."""
     rows = scenarios(session=session, workspace_id=workspace_id, include_private=include_private)
     columns = ["name", "kind", "gpu", "serving_usd_per_m_input", "serving_usd_per_m_output", "training_cost_usd",
-               "private"]
-    return pd.DataFrame([[getattr(r, c) for c in columns] for r in rows], columns=columns,
-                        index=pd.Index([r.id for r in rows], name="id"))
+               "training_amortise_months", "private"]
+    frame = pd.DataFrame([[getattr(r, c) for c in columns] for r in rows], columns=columns,
+                         index=pd.Index([r.id for r in rows], name="id"))
+    frame["training_amortise_months"] = frame["training_amortise_months"].astype("Int64")  # whole months or <NA>
+    frame["training_monthly_usd"] = frame["training_cost_usd"].astype(float) / frame["training_amortise_months"]
+    return frame

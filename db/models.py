@@ -377,10 +377,12 @@ class CostScenario(Tracked, Base):
     # The form's inputs and every computed figure, so a scenario can be shown and recomputed later.
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     results: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # Serving COGS per 1M tokens and the one-off training cost, in USD.
+    # Serving COGS per 1M tokens (the sized fleet's cost per token) and the training cost, in USD.
     serving_usd_per_m_input: Mapped[float | None] = mapped_column(info={"min": 0, "label": "$/1M input tokens"})
     serving_usd_per_m_output: Mapped[float | None] = mapped_column(info={"min": 0, "label": "$/1M output tokens"})
     training_cost_usd: Mapped[float | None] = mapped_column(info={"min": 0, "label": "training cost (USD)"})
+    # None: the training cost is one-off; N: spread evenly over N months (training_cost_usd / N a month).
+    training_amortise_months: Mapped[int | None] = mapped_column(info={"min": 1, "label": "amortised over (months)"})
     # Private scenarios stay internal: never in the pitch view or an export.
     private: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str] = mapped_column(Text, default="")

@@ -84,7 +84,7 @@ def compute_cost(*, session: Session, workspace_id: int, request: CostRequest, r
         error = str(exc)
     saved = scenarios(session=session, workspace_id=workspace_id)
     columns = ["name", "kind", "gpu", "serving_usd_per_m_input", "serving_usd_per_m_output", "training_cost_usd",
-               "private", "created_at"]
+               "training_amortise_months", "private", "created_at"]
     table = pd.DataFrame([[getattr(s, c) for c in columns] for s in saved], columns=columns,
                          index=pd.Index([s.id for s in saved], name="id"))
     gone = deleted_scenarios(session=session, workspace_id=workspace_id)

@@ -221,10 +221,18 @@ else:
         st.markdown("**Save as a cost scenario** (the revenue engine reads its $/1M tokens and training cost)")
         name = st.text_input("Scenario name", max_chars=120, key="scenario_name")
         private = st.checkbox("Private (kept out of the pitch view and exports)", key="scenario_private")
+        booked, months_box = st.columns([2, 1], vertical_alignment="bottom")
+        treatment = booked.radio("Training cost in the revenue plan", ["one-off", "amortised"], horizontal=True,
+                                 key="scenario_treatment",
+                                 help="One-off: booked in one month. Amortised: spread evenly over the months.")
+        months = months_box.number_input("Amortised over (months)", min_value=1, max_value=120, value=24,
+                                         key="scenario_months")
+        amortise = int(months) if treatment == "amortised" else None
         # The list below was read before the save: rerun so the new scenario is in it at once.
         if st.form_submit_button("Save scenario") and run_action(
             lambda session: save_scenario(session=session, workspace_id=workspace_id,
-                                          values=scenario_values(report, name=name, private=private)),
+                                          values=scenario_values(report, name=name, private=private,
+                                                                 amortise_months=amortise)),
             f"Saved cost scenario {name!r}",
         ):
             st.rerun()
@@ -238,6 +246,8 @@ else:
         "serving_usd_per_m_input": st.column_config.NumberColumn("Fleet $/1M input", format="$%.4f"),
         "serving_usd_per_m_output": st.column_config.NumberColumn("Fleet $/1M output", format="$%.4f"),
         "training_cost_usd": st.column_config.NumberColumn("Training cost", format="dollar"),
+        "training_amortise_months": st.column_config.NumberColumn("Amortised (months)",
+                                                                  help="empty: one-off training cost"),
         "private": "Private", "created_at": st.column_config.DatetimeColumn("Saved (UTC)"),
     })
     names = view.scenarios["name"].to_dict()

@@ -285,3 +285,18 @@ def test_utilisation_and_failure_overhead_are_set_in_per_cent(app_db):
     assert (saved.inputs["utilisation"], saved.inputs["failure_overhead"]) == (0.8, 0.35)  # not 0.35000000000000003
     at.button(key="cc_scenario_load").click().run()
     assert at.slider(key="cc_utilisation").value == 80.0 and at.slider(key="cc_failure_overhead").value == 35.0
+
+
+def test_a_scenario_saved_as_amortised_keeps_its_months(app_db):
+    at = _open(app_db["empty"])
+    at.text_input(key="scenario_name").input("Spread over two years")
+    at.radio(key="scenario_treatment").set_value("amortised")
+    at.number_input(key="scenario_months").set_value(24)
+    at.button(key="FormSubmitter:save_scenario-Save scenario").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with app_db["factory"]() as s:
+        costs = scenario_costs(session=s, workspace_id=app_db["empty"])
+    assert costs["training_amortise_months"].tolist() == [24]
+    assert costs["training_monthly_usd"].iloc[0] == pytest.approx(costs["training_cost_usd"].iloc[0] / 24)
+    saved = next(d.value for d in at.dataframe if "training_amortise_months" in d.value.columns)
+    assert saved["training_amortise_months"].tolist() == [24]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from analytics.compute_report import CostRequest, build_report, scenario_values
@@ -292,3 +293,27 @@ def test_a_stale_scenario_delete_is_refused(factory, workspace_id):
         delete_scenario(session=s, workspace_id=workspace_id, scenario_id=row_id, expected_version=version)
     with factory() as s:
         assert deleted_scenarios(session=s, workspace_id=workspace_id) == []
+
+
+def test_training_cost_is_one_off_or_amortised_over_months_for_the_revenue_engine(factory, workspace_id):
+    report = _report()
+    with transaction(factory, actor="t") as s:
+        once = save_scenario(session=s, workspace_id=workspace_id, values=scenario_values(report, name="Once")).id
+        spread = save_scenario(session=s, workspace_id=workspace_id,
+                               values=scenario_values(report, name="Spread", amortise_months=24)).id
+    with factory() as s:
+        costs = scenario_costs(session=s, workspace_id=workspace_id)
+        row = repo.get(session=s, model=CostScenario, row_id=spread)
+    assert costs.loc[spread, "training_amortise_months"] == 24
+    assert costs.loc[spread, "training_monthly_usd"] == pytest.approx(report.training.cost_base_usd / 24)
+    assert pd.isna(costs.loc[once, "training_amortise_months"]) and pd.isna(costs.loc[once, "training_monthly_usd"])
+    assert costs.loc[once, "training_cost_usd"] == costs.loc[spread, "training_cost_usd"]  # same cost, booked apart
+    assert row.results["training"]["treatment"] == "amortised over 24 months"
+
+
+def test_amortising_over_zero_months_is_refused_naming_the_field(factory, workspace_id):
+    values = scenario_values(_report(), name="Bad", amortise_months=0)
+    with pytest.raises(ValidationError, match="training_amortise_months"), transaction(factory, actor="t") as s:
+        save_scenario(session=s, workspace_id=workspace_id, values=values)
+    with factory() as s:
+        assert scenarios(session=s, workspace_id=workspace_id) == []
