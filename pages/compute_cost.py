@@ -166,7 +166,8 @@ else:
         left, right = st.columns(2)
         left.markdown("**Cost vs MFU**")
         left.plotly_chart(charts.cost_vs_mfu(report), width="stretch")
-        right.markdown("**Cost vs GPU type** (each at its default MFU and catalogue price)")
+        right.markdown(f"**Cost vs GPU type** (each at its default MFU and median {KINDS[request.price_kind]} "
+                       "catalogue price; GPUs without a price of that kind are left out)")
         right.plotly_chart(charts.cost_vs_gpu(report), width="stretch")
         st.markdown("**Memory per GPU** (weights, gradients and optimiser sharded over the cluster)")
         st.plotly_chart(charts.memory_bars(report.memory), width="stretch")
@@ -281,6 +282,9 @@ st.dataframe(view.gpus[[c for c in charts.CATALOGUE_ORDER if c in view.gpus.colu
              column_config={"_index": st.column_config.TextColumn("Key"), **charts.CATALOGUE_COLUMNS})
 with st.expander("GPU prices ($ per GPU-hour, by provider and kind, dated)"):
     st.dataframe(view.prices, hide_index=True, width="stretch", column_config=charts.PRICE_COLUMNS)
+    st.caption("A GPU with no row of a kind has no price of that kind: enter one rather than guess. A workspace "
+               "GPU row below carries one price for every kind; price rows per provider and kind are not stored "
+               "per workspace (that needs a new table).")
 with st.expander("Add or override a GPU (stored in this workspace)"), st.form("gpu_row", clear_on_submit=True):
     a, b, c = st.columns(3)
     values = {
