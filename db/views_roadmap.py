@@ -59,6 +59,7 @@ class Roadmap:
     baseline_id: int | None = None
     slip_tasks: pd.DataFrame | None = None
     slip_milestones: pd.DataFrame | None = None
+    moved_tasks: pd.DataFrame | None = None  # slip_tasks rows that moved or changed, largest finish slip first
     risk: ScheduleRisk | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -149,6 +150,12 @@ def schedule_risk(*, session: Session, workspace_id: int, plan: Plan, settings: 
     )
 
 
+def moved_since_baseline(slip: pd.DataFrame) -> pd.DataFrame:
+    """Tasks whose finish moved, or that were added, removed or changed, since the baseline; latest slip first."""
+    moved = slip[(slip["finish_slip_days"].fillna(0) != 0) | (slip["change"] != "")]
+    return moved.sort_values("finish_slip_days", ascending=False)
+
+
 def _links_with_names(plan: Plan) -> pd.DataFrame:
     labels = task_labels(plan)
     links = plan.links.copy()
@@ -180,10 +187,11 @@ def roadmap(
                      "so link the subtasks instead.")
     if plan.unestimated:
         notes.append(f"{plan.unestimated} task(s) have no most-likely estimate and no dates: scheduled as 0 days.")
-    slip_tasks = slip_milestones = None
+    slip_tasks = slip_milestones = moved = None
     if baseline_id is not None and baseline_id in set(baselines["id"]):
         slip_tasks, slip_milestones = compare_with(session=session, workspace_id=workspace_id,
                                                    baseline_id=baseline_id, plan=plan)
+        moved = moved_since_baseline(slip_tasks)
     else:
         baseline_id = None
     risk = None
@@ -199,4 +207,4 @@ def roadmap(
                          "press Run simulation for a fresh one.")
     return Roadmap(workspace=ws.name, illustrative=ws.illustrative, plan=plan, links=_links_with_names(plan),
                    baselines=baselines, baseline_id=baseline_id, slip_tasks=slip_tasks,
-                   slip_milestones=slip_milestones, risk=risk, notes=notes)
+                   slip_milestones=slip_milestones, moved_tasks=moved, risk=risk, notes=notes)

@@ -178,13 +178,12 @@ with baselines_tab:
             "baseline_finish": st.column_config.DateColumn("Baseline finish"),
             "finish": st.column_config.DateColumn("Current finish"),
             "finish_slip_days": st.column_config.NumberColumn("Slip (d)", format="%+d")})
-        slip = view.slip_tasks
-        moved = slip[(slip["finish_slip_days"].fillna(0) != 0) | (slip["change"] != "")]
+        moved = view.moved_tasks
         st.subheader("Tasks that moved")
         if moved.empty:
             st.caption("No task has moved since this baseline.")
         else:
-            st.dataframe(moved.sort_values("finish_slip_days", ascending=False)[
+            st.dataframe(moved[
                 ["project", "name", "baseline_finish", "finish", "start_slip_days", "finish_slip_days", "change"]],
                 hide_index=True, width="stretch", column_config={
                     "project": "Project", "name": "Task", "baseline_finish": st.column_config.DateColumn("Baseline"),

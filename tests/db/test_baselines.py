@@ -106,3 +106,22 @@ def test_the_demo_has_a_baseline_and_an_illustrative_slip_against_it(factory):
     marker = tasks[(tasks["name"] == "Training dataset v1 frozen") & (tasks["kind"] == "milestone")]
     assert marker["finish_slip_days"].tolist() == [6]
     assert len(plan.tasks) == len(tasks)
+
+
+def test_the_roadmap_view_lists_only_the_tasks_that_moved_latest_first(factory, workspace_id, plan_ids):
+    from db.views_roadmap import roadmap
+
+    with factory.begin() as s:
+        baseline_id = save_baseline(session=s, workspace_id=workspace_id, name="v1").id
+        repo.update(session=s, model=Task, row_id=plan_ids["Build"],
+                    values={"likely_days": 12, "pessimistic_days": 12})  # 2 days later
+        repo.create(session=s, model=Task, values={"project_id": plan_ids["project"], "name": "Docs",
+                                                   "likely_days": 1})
+    with factory() as s:
+        view = roadmap(session=s, workspace_id=workspace_id, baseline_id=baseline_id, today=START)
+        unchanged = roadmap(session=s, workspace_id=workspace_id, today=START)
+    moved = view.moved_tasks
+    # Design did not move; Build and Launch slip 2 days; Docs is new (no baseline date, listed last).
+    assert moved["name"].tolist() == ["Build", "Launch", "Docs"]
+    assert moved["finish_slip_days"].tolist()[:2] == [2, 2] and moved["change"].tolist() == ["", "", "added"]
+    assert unchanged.moved_tasks is None
