@@ -18,6 +18,11 @@ from db import repo
 from db.models import BudgetLine, ComputeResource, FundingRound, Person, Project, Risk, Task, Tracked, Workspace
 
 BURN_HORIZON_MONTHS = 18
+# Score bands of the 25-point probability × impact grid: 1–4 low, 5–9 medium, 10–14 high, 15–25 critical
+# (the Overview's count and the Risks page's heat-map colours use the same edges).
+SCORE_BAND_EDGES = (0, 4, 9, 14, 25)
+SCORE_BAND_LABELS = ("low (1–4)", "medium (5–9)", "high (10–14)", "critical (15–25)")
+CRITICAL_SCORE = SCORE_BAND_EDGES[-2] + 1
 
 
 def frame(
@@ -113,8 +118,7 @@ def overview(*, session: Session, workspace_id: int, today: date | None = None) 
     open_risks = score_risks(risks[risks["status"] != "closed"]) if not risks.empty else risks.assign(
         level=[], score=[], emv_usd=[])
     top = open_risks.sort_values(["score", "emv_usd"], ascending=[False, True]).head(10)
-    bands = pd.cut(open_risks["score"], bins=[0, 4, 9, 14, 25], labels=["low (1–4)", "medium (5–9)",
-                                                                         "high (10–14)", "critical (15–25)"])
+    bands = pd.cut(open_risks["score"], bins=list(SCORE_BAND_EDGES), labels=list(SCORE_BAND_LABELS))
     by_score = bands.value_counts().reindex(bands.cat.categories, fill_value=0).rename("risks").to_frame()
 
     plan = burn_plan(session=session, workspace_id=workspace_id, today=today)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +22,7 @@ from db.editing import EditorSpec, EditorTable, Lookup, SaveResult, apply_change
 from db.models import ChangeLog, Person, Project, Risk, RiskTaskLink, Task, Workspace
 from db.plan_schedule import load_plan
 from db.risks import missing_from_catalogue
-from db.views import frame
+from db.views import CRITICAL_SCORE, SCORE_BAND_EDGES, frame
 from db.views_roadmap import PROJECT_LABEL, SimulationSettings, schedule_risk
 
 # The register grid: the fields a founder re-estimates every week. Long text (cause, event, effect,
@@ -56,6 +57,25 @@ class RiskFilters:
         return keep
 
 
+def score_bands(heat: HeatMap) -> pd.DataFrame:
+    """The score band of each heat-map cell, 0 (low) … 3 (critical): probability level × impact against
+    :data:`db.views.SCORE_BAND_EDGES`, shaped like ``heat.counts``."""
+    counts = heat.counts
+    score = np.outer(counts.index.to_numpy(), counts.columns.to_numpy())
+    band = np.searchsorted(np.asarray(SCORE_BAND_EDGES[1:]), score, side="left")
+    return pd.DataFrame(band, index=counts.index, columns=counts.columns)
+
+
+@dataclass(frozen=True)
+class RiskCards:
+    """The page's headline figures, over the open (not closed) risks of the filtered register."""
+
+    open_risks: int
+    net_emv_usd: float  # Σ probability × $ impact: threats negative, opportunities positive
+    critical: int  # score >= CRITICAL_SCORE
+    overdue: int  # open risks past their review date
+
+
 @dataclass(frozen=True)
 class RisksView:
     workspace: str
@@ -64,6 +84,8 @@ class RisksView:
     register: pd.DataFrame  # filtered and scored, indexed by risk id: statement, level, score, emv_usd, links…
     grid: EditorTable  # the same rows for st.data_editor, positions matching ``register``
     heat: HeatMap  # open (not closed) risks of the filtered register
+    bands: pd.DataFrame  # score band (0 low … 3 critical) of each heat-map cell, shaped like heat.counts
+    cards: RiskCards
     top: pd.DataFrame  # top risks by |EMV| (open, filtered)
     overdue: pd.DataFrame  # reviews due before today, not closed (filtered)
     trend: pd.DataFrame  # whole register per week from the history: open_risks, total_emv_usd, mean_score
@@ -140,9 +162,13 @@ def risks_view(
     deleted = [r for r in repo.list_rows(session=session, model=Risk, workspace_id=workspace_id,
                                          include_deleted=True) if r.deleted_at is not None]
     deleted.sort(key=lambda r: r.deleted_at, reverse=True)
+    heat = heat_map(live)
+    late = overdue(shown, today)
+    cards = RiskCards(open_risks=len(live), net_emv_usd=float(live["emv_usd"].sum()),
+                      critical=int((live["score"] >= CRITICAL_SCORE).sum()), overdue=len(late))
     return RisksView(
         workspace=ws.name, illustrative=ws.illustrative, total=len(scored), register=shown, grid=filtered_grid,
-        heat=heat_map(live), top=top_by_emv(live, TOP_N), overdue=overdue(shown, today),
+        heat=heat, bands=score_bands(heat), cards=cards, top=top_by_emv(live, TOP_N), overdue=late,
         trend=risk_trend(risk_log(session=session, workspace_id=workspace_id), today, weeks=TREND_WEEKS),
         owners=["(none)", *grid.options["owner"]], catalogue=missing_from_catalogue(session=session,
                                                                                     workspace_id=workspace_id),
@@ -171,6 +197,7 @@ class RiskAdjusted:
     """The Roadmap's schedule Monte Carlo with the open threats as events, summarised for the Risks page."""
 
     iterations: int
+    working_days: bool  # days counted Monday to Friday only (else every calendar day)
     plan_finish: date | None  # CPM finish with most-likely durations and no risk events
     finish: pd.Series  # whole plan with risk events: p50_date, p80_date, p95_date
     cost: dict[str, float]  # p50/p80/p95 total cost, plan_cost, risk_mean (USD)
@@ -178,16 +205,18 @@ class RiskAdjusted:
 
 
 def risk_adjusted_schedule(*, session: Session, workspace_id: int, iterations: int = 2_000, seed: int = 0,
-                           today: date | None = None) -> RiskAdjusted | None:
+                           today: date | None = None, working_days: bool = False) -> RiskAdjusted | None:
     """P50/P80/P95 finish and cost of the plan with risk events (None if the plan has no tasks).
 
-    Raises ValueError if the plan's dependencies form a cycle (the Roadmap page names it).
+    ``working_days``: estimates, lags and risk delays count Monday to Friday only, as on the Roadmap when its
+    switch is on (default: calendar days). Raises ValueError if the plan's dependencies form a cycle (the
+    Roadmap page names it).
     """
-    plan = load_plan(session=session, workspace_id=workspace_id, today=today)
+    plan = load_plan(session=session, workspace_id=workspace_id, today=today, working_days=working_days)
     if plan.tasks.empty:
         return None
     result = schedule_risk(session=session, workspace_id=workspace_id, plan=plan,
                            settings=SimulationSettings(iterations=iterations, seed=seed))
-    return RiskAdjusted(iterations=iterations, plan_finish=plan.tasks["finish"].max().date(),
+    return RiskAdjusted(iterations=iterations, working_days=working_days, plan_finish=plan.tasks["finish"].max().date(),
                         finish=result.finish.loc[PROJECT_LABEL, ["p50_date", "p80_date", "p95_date"]],
                         cost=result.cost, events=result.events)

@@ -16,13 +16,18 @@ from db import repo
 from db.editing import pending_changes
 from db.models import RISK_CATEGORIES, RISK_KINDS, RISK_RESPONSES, RISK_STATUSES, Risk
 from db.risks import RESPONSES_BY_KIND, add_from_catalogue, save_risk_detail
+from db.views import CRITICAL_SCORE
 from db.views_risks import RiskFilters, risk_adjusted_schedule, risks_view, save_register
 from pages._components import illustrative_banner, plain, read, require_workspace, row_history, run_action, usd
 
 workspace_id = require_workspace()
-# Score bands of the 25-point grid (as on the Overview): 1–4 low, 5–9 medium, 10–14 high, 15–25 critical.
-BAND_EDGES = (0, 4, 9, 14, 25)
+# One colour per score band (db.views.SCORE_BAND_EDGES): low, medium, high, critical.
 BAND_COLOURS = ("#CBD5E1", "#FDE68A", "#FDBA74", "#F87171")
+# The Roadmap's "Working days only" switch. Streamlit forgets a widget's value on a page that does not draw
+# it; assigning it here keeps the Roadmap's choice while the founder works on this page and comes back.
+WORKING_DAYS = "rm_working_days"
+if WORKING_DAYS in st.session_state:
+    st.session_state[WORKING_DAYS] = st.session_state[WORKING_DAYS]
 GRID = {
     "title": st.column_config.TextColumn("Risk", required=True, max_chars=200, width="medium"),
     "kind": st.column_config.SelectboxColumn("Kind", options=RISK_KINDS, default="threat"),
@@ -31,7 +36,9 @@ GRID = {
     "impact": st.column_config.NumberColumn("Impact 1–5", min_value=1, max_value=5, step=1, default=3),
     "impact_usd": st.column_config.NumberColumn("Impact $", min_value=0, format="dollar", default=0),
     "schedule_impact_days": st.column_config.NumberColumn(
-        "Delay (days)", min_value=0, default=0, help="Working days the event adds to each linked task."),
+        "Delay (days)", min_value=0, default=0,
+        help="Days the event adds to each linked task: calendar days, or working days (Mon–Fri) when the "
+             "Roadmap's *Working days only* switch is on, as the estimates are counted."),
     "response": st.column_config.SelectboxColumn(
         "Response", options=RISK_RESPONSES, default="mitigate",
         help="Threats: " + ", ".join(RESPONSES_BY_KIND["threat"]) + ". Opportunities: "
@@ -92,13 +99,13 @@ if view.total == 0:
                     "an AI-model startup faces, each with its mitigations: add them all and edit from there.")
         _catalogue_picker("start")
 
-live = view.register[view.register["status"] != "closed"]
 cards = st.columns(4)
-cards[0].metric("Open risks", len(live), border=True, help=f"{view.total} risks in the register before filters.")
-cards[1].metric("Net EMV (open)", usd(float(live["emv_usd"].sum())), border=True,
+cards[0].metric("Open risks", view.cards.open_risks, border=True,
+                help=f"{view.total} risks in the register before filters.")
+cards[1].metric("Net EMV (open)", usd(view.cards.net_emv_usd), border=True,
                 help="Σ probability × $ impact: threats count negative, opportunities positive.")
-cards[2].metric("Critical (score ≥ 15)", int((live["score"] >= 15).sum()), border=True)
-cards[3].metric("Overdue for review", len(view.overdue), border=True)
+cards[2].metric(f"Critical (score ≥ {CRITICAL_SCORE})", view.cards.critical, border=True)
+cards[3].metric("Overdue for review", view.cards.overdue, border=True)
 
 register_tab, charts_tab, detail_tab, catalogue_tab, history_tab = st.tabs(
     ["Register", "Heat map and top risks", "Detail and linked tasks", "Catalogue", "History and restore"])
@@ -152,13 +159,12 @@ def _cell_hover(titles: tuple[str, ...], shown: int = 12) -> str:
 
 def _heat_figure() -> go.Figure:
     counts, members = view.heat.counts, view.heat.members
-    score = np.outer(counts.index.to_numpy(), counts.columns.to_numpy())
-    band = np.searchsorted(BAND_EDGES[1:], score, side="left")  # 0 low … 3 critical
     hover = [[_cell_hover(cell) for cell in row] for row in members.to_numpy()]
     # Four flat colour steps, one per band (z is the band 0–3, so each takes a quarter of the scale).
     steps = [[(i + edge) / 4, colour] for i, colour in enumerate(BAND_COLOURS) for edge in (0, 1)]
     figure = go.Figure(go.Heatmap(
-        z=band, x=[f"impact {i}" for i in counts.columns], y=[f"probability {p}" for p in counts.index],
+        z=view.bands.to_numpy(), x=[f"impact {i}" for i in counts.columns],
+        y=[f"probability {p}" for p in counts.index],
         text=counts.to_numpy(), texttemplate="%{text}", customdata=hover, zmin=-0.5, zmax=3.5, showscale=False,
         colorscale=steps, xgap=3, ygap=3,
         hovertemplate="%{y} × %{x}: %{text} risk(s)<br>%{customdata}<extra></extra>"))
@@ -254,10 +260,14 @@ with history_tab:
 st.subheader("Risk-adjusted schedule and budget", help="The Roadmap's Monte Carlo (beta-PERT over each task's "
              "three-point estimate, seeded): in every iteration each open threat fires with its probability, adds "
              "its delay to the tasks linked to it and its $ impact to the cost.")
+working_days = bool(st.session_state.get(WORKING_DAYS, False))
+st.caption("Days are **working days** (Monday–Friday), as the Roadmap's *Working days only* switch is set."
+           if working_days else "Days are **calendar days**; turn on *Working days only* on the Roadmap to count "
+                                "Monday–Friday only (here too).")
 if st.toggle("Simulate the plan with the open risks as events (2,000 iterations)", key="risk_adjusted_on"):
     try:
         with read() as session:
-            adjusted = risk_adjusted_schedule(session=session, workspace_id=workspace_id)
+            adjusted = risk_adjusted_schedule(session=session, workspace_id=workspace_id, working_days=working_days)
     except ValueError as exc:  # a dependency cycle: the Roadmap page shows and names it
         st.error(plain(str(exc)), icon=":material/error:")
         adjusted = None
@@ -276,7 +286,8 @@ if st.toggle("Simulate the plan with the open risks as events (2,000 iterations)
         st.dataframe(adjusted.events, hide_index=True, width="stretch", column_config={
             "title": st.column_config.TextColumn("Risk event", width="medium"),
             "probability_pct": st.column_config.NumberColumn("Probability %"),
-            "delay_days": st.column_config.NumberColumn("Delay per linked task (days)"),
+            "delay_days": st.column_config.NumberColumn(
+                f"Delay per linked task ({'working' if adjusted.working_days else 'calendar'} days)"),
             "cost_usd": st.column_config.NumberColumn("Cost if it happens", format="dollar"),
             "tasks": st.column_config.NumberColumn("Linked tasks"),
             "fired": st.column_config.ProgressColumn("Fired in", format="percent", min_value=0, max_value=1)})

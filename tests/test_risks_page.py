@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from db import repo
 from db.catalogues import risk_catalogue
-from db.models import Risk, RiskTaskLink, Task
+from db.models import Project, Risk, RiskTaskLink, Task
 from db.risks import linked_task_ids
 from tests.helpers import open_page
 
@@ -142,3 +142,26 @@ def test_a_crowded_heat_map_cell_lists_a_dozen_risks_and_counts_the_rest(app_db)
     heat = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
     cell = heat["customdata"][heat["y"].index("probability 3")][heat["x"].index("impact 4")]
     assert cell.split("<br>") == [f"Rival {i}" for i in range(12)] + ["… and 3 more"]
+
+
+def test_the_risk_adjusted_schedule_keeps_the_roadmaps_working_days_switch(app_db):
+    factory, ws = app_db["factory"], app_db["empty"]
+    with factory.begin() as s:
+        project = repo.create(session=s, model=Project, values={"workspace_id": ws, "name": "P"}).id
+        task = repo.create(session=s, model=Task, values={"project_id": project, "name": "Train",
+                                                          "start_date": date(2027, 1, 4), "optimistic_days": 10,
+                                                          "likely_days": 10, "pessimistic_days": 10}).id
+        risk = repo.create(session=s, model=Risk, values={"workspace_id": ws, "title": "Outage",
+                                                          "category": "technical", "probability_pct": 100,
+                                                          "schedule_impact_days": 5}).id
+        repo.create(session=s, model=RiskTaskLink, values={"risk_id": risk, "task_id": task})
+    at = open_page("pages/roadmap.py", ws)
+    at.toggle(key="rm_working_days").set_value(True).run()
+    at.switch_page("pages/risks.py").run()
+    at.toggle(key="risk_adjusted_on").set_value(True).run()  # a second run of this page: the switch must hold
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("working days" in c.value for c in at.caption)
+    # 10 + 5 working days from Monday 4 January 2027 end on Friday 22 January (calendar days: Monday 18th).
+    assert _metric(at, "P80 finish with risks") == "22 Jan 2027"
+    at.switch_page("pages/roadmap.py").run()
+    assert at.toggle(key="rm_working_days").value is True

@@ -9,10 +9,10 @@ import pytest
 from db import repo
 from db.catalogues import risk_catalogue
 from db.demo import create_demo_workspace
-from db.models import Person, Project, Risk, Task
+from db.models import Person, Project, Risk, RiskTaskLink, Task
 from db.row_history import row_changes
 from db.validation import ValidationError
-from db.views_risks import RiskFilters, risk_adjusted_schedule, risks_view, save_register
+from db.views_risks import RiskCards, RiskFilters, risk_adjusted_schedule, risks_view, save_register, score_bands
 from tests.helpers import table_dump
 
 pytestmark = pytest.mark.db
@@ -151,3 +151,52 @@ def test_row_history_works_for_other_tables_and_names_the_rows_they_point_at(fac
     update = changes[changes["action"] == "update"]
     assert update[["field", "before", "after"]].values.tolist() == [["assignee_id", f"Ada (#{ada})",
                                                                      f"Bob (#{bob})"]]
+
+
+def test_the_cards_count_the_open_filtered_risks(factory, workspace_id, register):
+    with factory() as s:
+        view = risks_view(session=s, workspace_id=workspace_id, today=TODAY)
+        threats = risks_view(session=s, workspace_id=workspace_id, filters=RiskFilters(kinds=("threat",)),
+                             today=TODAY)
+    # Open: GPU shortage (60 % × $100k, a threat: −$60k, score 4 × 4 = 16) and EU grant (25 % × $200k: +$50k);
+    # the closed lawsuit counts nowhere.
+    assert view.cards == RiskCards(open_risks=2, net_emv_usd=-10_000.0, critical=1, overdue=1)
+    assert threats.cards == RiskCards(open_risks=1, net_emv_usd=-60_000.0, critical=1, overdue=1)
+
+
+def test_each_heat_map_cell_gets_the_band_of_its_score(factory, workspace_id, register):
+    with factory() as s:
+        view = risks_view(session=s, workspace_id=workspace_id, today=TODAY)
+    bands = view.bands
+    assert bands.shape == (5, 5) and list(bands.index) == [5, 4, 3, 2, 1] and list(bands.columns) == [1, 2, 3, 4, 5]
+    # probability level × impact: 1 and 4 low, 5 and 9 medium, 10 and 12 high, 15 and 25 critical
+    assert [bands.loc[p, i] for p, i in ((1, 1), (2, 2), (1, 5), (3, 3), (2, 5), (4, 3), (3, 5), (5, 5))] == [
+        0, 0, 1, 1, 2, 2, 3, 3]
+    assert score_bands(view.heat).equals(bands)
+
+
+def _one_task_plan(factory, workspace_id):
+    """A fixed 10-day task from Monday 4 January 2027 and a certain risk that delays it by 5 days."""
+    with factory.begin() as s:
+        project = repo.create(session=s, model=Project, values={"workspace_id": workspace_id, "name": "P"}).id
+        task = repo.create(session=s, model=Task, values={"project_id": project, "name": "Train",
+                                                          "start_date": date(2027, 1, 4), "optimistic_days": 10,
+                                                          "likely_days": 10, "pessimistic_days": 10}).id
+        risk = repo.create(session=s, model=Risk, values={"workspace_id": workspace_id, "title": "Outage",
+                                                          "category": "technical", "probability_pct": 100,
+                                                          "impact_usd": 1_000, "schedule_impact_days": 5}).id
+        repo.create(session=s, model=RiskTaskLink, values={"risk_id": risk, "task_id": task})
+
+
+def test_the_risk_adjusted_schedule_counts_working_days_when_asked(factory, workspace_id):
+    _one_task_plan(factory, workspace_id)
+    with factory() as s:
+        calendar = risk_adjusted_schedule(session=s, workspace_id=workspace_id, iterations=50, today=TODAY)
+        working = risk_adjusted_schedule(session=s, workspace_id=workspace_id, iterations=50, today=TODAY,
+                                         working_days=True)
+    # Calendar days: 10 days from Mon 4 Jan end on Wed 13 Jan; with the 5-day delay, on Mon 18 Jan.
+    assert not calendar.working_days
+    assert (calendar.plan_finish, calendar.finish["p80_date"]) == (date(2027, 1, 13), date(2027, 1, 18))
+    # Working days: 10 end on Fri 15 Jan (two working weeks); 15 end on Fri 22 Jan.
+    assert working.working_days
+    assert (working.plan_finish, working.finish["p80_date"]) == (date(2027, 1, 15), date(2027, 1, 22))
