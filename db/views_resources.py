@@ -100,6 +100,43 @@ def _weeks(today: date, weeks_before: int, weeks_after: int) -> pd.DatetimeIndex
 
 
 @dataclass(frozen=True)
+class ResourceCards:
+    """The page's headline counts, computed with the view so the page only draws them."""
+
+    people: int  # live people
+    gpus_in_pools: float  # largest size of each pool in the weeks shown, summed over pools
+    over_weeks: int  # over-allocated (resource, week) pairs in the weeks shown
+    over_weeks_ahead: int  # … of them from this week's Monday on (the past cannot be levelled)
+    tasks_needing_gpus: int
+    tasks_not_covered: int  # tasks needing GPUs that no reservation fully covers
+    reserved_usd: float  # reserved GPU spend over the burn's months
+    reserved_beyond_burn_usd: float  # reserved spend above the GPU pools' compute in the burn (not in the runway)
+
+
+def this_monday(today: date) -> pd.Timestamp:
+    """The Monday of ``today``'s week: over-allocation before it is history, from it on it can be levelled."""
+    return pd.Timestamp(today - timedelta(days=today.weekday()))
+
+
+def weeks_ahead(over: pd.DataFrame, today: date) -> int:
+    """Over-allocated (resource, week) rows from this week on."""
+    return 0 if over.empty else int((over["week"] >= this_monday(today)).sum())
+
+
+def resource_cards(workload: Workload, over: pd.DataFrame, coverage: pd.DataFrame, reserved: pd.DataFrame,
+                   today: date) -> ResourceCards:
+    """People, GPUs in pools, over-allocated weeks, reservation coverage and reserved spend (USD)."""
+    people = workload.names.index.get_level_values(0) == "person"
+    pools = workload.capacity[~people]
+    return ResourceCards(
+        people=int(people.sum()), gpus_in_pools=float(pools.max(axis=1).sum()) if len(pools) else 0.0,
+        over_weeks=len(over), over_weeks_ahead=weeks_ahead(over, today), tasks_needing_gpus=len(coverage),
+        tasks_not_covered=int((coverage["coverage"] != "covered").sum()) if len(coverage) else 0,
+        reserved_usd=float(reserved["reserved_usd"].sum()),
+        reserved_beyond_burn_usd=float(reserved["uncovered_usd"].sum()))
+
+
+@dataclass(frozen=True)
 class ResourcesView:
     workspace: str
     illustrative: bool
@@ -111,6 +148,7 @@ class ResourcesView:
     budget: pd.DataFrame  # planned vs actual per month and category
     burn: BurnPlan
     gpu_types: list[str]  # known GPU names (catalogue, then those already in use)
+    cards: ResourceCards
 
 
 def gpu_type_choices(*, session: Session, workspace_id: int) -> list[str]:
@@ -148,7 +186,8 @@ def resources_view(*, session: Session, workspace_id: int, today: date | None = 
     budget = budget_by_month(frame(session=session, model=BudgetLine, workspace_id=workspace_id,
                                    columns=["category", "month", "planned_usd", "actual_usd"]))
     return ResourcesView(ws.name, ws.illustrative, workload, over, int(data.allocations["task_id"].isin(undated).sum()),
-                         coverage, reserved, budget, burn, gpu_type_choices(session=session, workspace_id=workspace_id))
+                         coverage, reserved, budget, burn, gpu_type_choices(session=session, workspace_id=workspace_id),
+                         resource_cards(workload, over, coverage, reserved, today))
 
 
 def change_head(*, session: Session) -> int:
@@ -166,6 +205,7 @@ class LevellingPreview:
     over_after: pd.DataFrame
     versions: dict[int, int]  # task id → version the preview was computed from (moved tasks only)
     float_source: str
+    over_after_ahead: int  # over-allocated (resource, week) rows left from this week on
 
 
 def total_float(tasks: pd.DataFrame, links: pd.DataFrame) -> tuple[pd.Series, str]:
@@ -216,5 +256,5 @@ def levelling_preview(*, session: Session, workspace_id: int, today: date | None
     workload = weekly_load(after_tasks, data.allocations, data.people, data.pools,
                            _weeks(today, weeks_before, weeks_after))
     versions = {int(t): int(data.tasks.at[t, "version"]) for t in plan.moves.index}
-    return LevellingPreview(plan, workload, over_allocations(workload, after_tasks, data.allocations), versions,
-                            source)
+    over_after = over_allocations(workload, after_tasks, data.allocations)
+    return LevellingPreview(plan, workload, over_after, versions, source, weeks_ahead(over_after, today))

@@ -49,8 +49,9 @@ export_tab, import_tab, restore_tab = st.tabs(["Export", "Import", "Back up and 
 
 with export_tab:
     st.caption("Files hold the live rows (not deleted ones). Links are written by name, and tasks get ids 1, 2, 3 … "
-               "so predecessors read like MS Project's (`12FS+2;14SS`). Text that a spreadsheet would run as a "
-               "formula is written with a leading `'`.")
+               "so predecessors read like MS Project's (`12FS+2;14SS`). Allocations name their task and the person "
+               "and/or GPU pool, with hours or GPUs per week: one amount for every week of the task. Text that a "
+               "spreadsheet would run as a formula is written with a leading `'`.")
     private = st.checkbox(f"Include private risks ({view.private_risks})", value=False, key="export_private",
                           help="Private risks are internal; they stay out of exported files unless you tick this.")
     left, right = st.columns(2)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
+from datetime import date
 
-import pandas as pd
 import streamlit as st
 
 from db import repo
@@ -40,6 +39,9 @@ from pages._resource_charts import budget_chart, burn_chart, heatmap, reservatio
 
 workspace_id = require_workspace()
 PREVIEW_KEY = f"levelling_preview_{workspace_id}"
+# An allocation has one amount, not one per week (db.models.Allocation); say so wherever it is entered.
+_FLAT = ("The same amount every week from the task's start to its end; for effort that changes over time, "
+         "split the task or add a task per phase.")
 COLUMN_CONFIG = {
     "name": st.column_config.TextColumn("Name", required=True, max_chars=200),
     "role": st.column_config.TextColumn("Role", max_chars=80),
@@ -65,8 +67,11 @@ COLUMN_CONFIG = {
     "amount_usd": st.column_config.NumberColumn("Amount", min_value=0, format="dollar", required=True),
     "close_date": st.column_config.DateColumn("Close date", required=True),
     "provider": st.column_config.TextColumn("Provider", max_chars=80),
-    "hours_per_week": st.column_config.NumberColumn("Hours/week", min_value=0, max_value=168, default=0),
-    "gpu_count": st.column_config.NumberColumn("GPUs", min_value=0, default=0),
+    "hours_per_week": st.column_config.NumberColumn(
+        "Hours/week", min_value=0, max_value=168, default=0, help=f"{_FLAT} Partial weeks are prorated by "
+                                                                  "working days."),
+    "gpu_count": st.column_config.NumberColumn("GPUs", min_value=0, default=0,
+                                               help=f"{_FLAT} Partial weeks are prorated by calendar days."),
 }
 STATUSES = {"Funding rounds": FUNDING_STATUSES, "GPU reservations": RESERVATION_STATUSES}
 
@@ -175,12 +180,11 @@ def _levelling(preview: LevellingPreview) -> None:
     if plan.stopped_early:
         st.warning("A partial suggestion: the plan is too over-allocated to level in one go. Apply it, then "
                    "press **Suggest levelling** again to continue.", icon=":material/hourglass_bottom:")
-    after = preview.over_after
-    ahead = after[after["week"] >= this_monday] if not after.empty else after
-    if len(after):
-        st.caption(f"After it, {len(ahead)} over-allocated weeks remain from this week on"
-                   + (f" and {len(after) - len(ahead)} in past weeks, which levelling cannot change."
-                      if len(after) > len(ahead) else "."))
+    remaining, ahead = len(preview.over_after), preview.over_after_ahead
+    if remaining:
+        st.caption(f"After it, {ahead} over-allocated weeks remain from this week on"
+                   + (f" and {remaining - ahead} in past weeks, which levelling cannot change."
+                      if remaining > ahead else "."))
     st.caption(f"Float: {plain(preview.float_source)}. Only tasks not started yet move; successors move with them.")
     st.dataframe(plan.moves, width="stretch", column_config={
         "name": "Task", "old_start": st.column_config.DateColumn("Start now"),
@@ -212,23 +216,21 @@ view = _view(database_url(), workspace_id, head, date.today())
 st.title("Resources")
 illustrative_banner(view.illustrative)
 over = view.over
-this_monday = pd.Timestamp(date.today() - timedelta(days=date.today().weekday()))
-future_over = over[over["week"] >= this_monday] if not over.empty else over
 cards = st.columns(4)
-people_rows = view.workload.names.index.get_level_values(0) == "person"
-cards[0].metric("People", int(people_rows.sum()), border=True)
-cards[1].metric("GPUs in pools", f"{view.workload.capacity[~people_rows].max(axis=1).sum():,.0f}", border=True,
+cards[0].metric("People", view.cards.people, border=True)
+cards[1].metric("GPUs in pools", f"{view.cards.gpus_in_pools:,.0f}", border=True,
                 help="Largest pool size in the weeks shown, summed over pools.")
-cards[2].metric("Over-allocated weeks", len(over), border=True,
-                delta=f"{len(future_over)} from this week on" if len(over) else None, delta_color="off",
-                delta_arrow="off", help="(resource, week) pairs whose load exceeds capacity.")
+cards[2].metric("Over-allocated weeks", view.cards.over_weeks, border=True,
+                delta=f"{view.cards.over_weeks_ahead} from this week on" if view.cards.over_weeks else None,
+                delta_color="off", delta_arrow="off", help="(resource, week) pairs whose load exceeds capacity.")
 runway = view.burn.runway
 cards[3].metric("Runway", "no burn" if math.isinf(runway.months) else f"{runway.months:.1f} months", border=True,
                 help=f"From the month-by-month burn below; cash: {view.burn.cash_source}.")
 
 st.subheader("Workload by week")
 st.caption("Load ÷ capacity per week: people in hours (Monday–Friday, partial weeks prorated by working days), "
-           "GPU pools in GPUs (every day). Capacity is 0 outside employment or pool dates. × = over-allocated.")
+           "GPU pools in GPUs (every day). Each allocation loads the same amount every week of its task. "
+           "Capacity is 0 outside employment or pool dates. × = over-allocated.")
 figure, shown, with_load = heatmap(view.workload)
 if with_load == 0:
     st.caption("No allocations in these weeks yet: assign people and GPUs to tasks in **Allocations** below.")
@@ -261,17 +263,16 @@ coverage = view.coverage
 if coverage.empty:
     st.caption("No task needs GPUs yet: allocate a GPU pool to a task in **Allocations** below.")
 else:
-    missing = int((coverage["coverage"] != "covered").sum())
-    if missing:
-        st.warning(f"{missing} of {len(coverage)} tasks needing GPUs are not fully covered by a reservation.",
-                   icon=":material/warning:")
+    if view.cards.tasks_not_covered:
+        st.warning(f"{view.cards.tasks_not_covered} of {view.cards.tasks_needing_gpus} tasks needing GPUs are not "
+                   "fully covered by a reservation.", icon=":material/warning:")
     st.dataframe(coverage.drop(columns=["task_id"]), hide_index=True, width="stretch", column_config={
         "task": st.column_config.TextColumn("Task", width="large"), "gpu_type": "GPU type",
         "gpus_needed": "GPUs needed", "start_date": st.column_config.DateColumn("Start"),
         "end_date": st.column_config.DateColumn("End"), "gpus_reserved": "GPUs reserved",
         "reservations": "Reservations", "coverage": "Coverage", "confirmed": "Confirmed"})
 reserved = view.reserved
-if reserved["reserved_usd"].sum() > 0:
+if view.cards.reserved_usd > 0:
     st.plotly_chart(reservations_chart(reserved), width="stretch", key="reservations_chart")
     st.dataframe(reserved[reserved["reserved_usd"] > 0].reset_index(), hide_index=True, width="stretch",
                  column_config={"month": st.column_config.DateColumn("Month", format="MMM YYYY"),
@@ -282,9 +283,9 @@ if reserved["reserved_usd"].sum() > 0:
                                 "uncovered_usd": st.column_config.NumberColumn(
                                     "Beyond the burn", format="dollar",
                                     help="Reserved spend above the GPU pools' compute in the burn that month.")})
-    extra = reserved["uncovered_usd"].sum()
-    if extra > 0:
-        st.warning(f"Reservations commit {usd(extra)} more than the GPU pools' compute in the burn over these "
+    if view.cards.reserved_beyond_burn_usd > 0:
+        st.warning(f"Reservations commit {usd(view.cards.reserved_beyond_burn_usd)} more than the GPU pools' "
+                   "compute in the burn over these "
                    "months; the runway does not include it.", icon=":material/warning:")
 
 st.subheader("Burn and runway")
@@ -315,6 +316,10 @@ st.subheader("Edit")
 st.caption("Edit cells, add rows at the bottom, select rows and press Delete; then **Save**. A save is "
            "all-or-nothing: if any row is invalid, nothing is written and the message names the row.")
 choice = st.segmented_control("Table", list(GRIDS), default="People", required=True, key="resources_grid")
+if choice == "Allocations":
+    st.caption("An allocation is a **constant weekly amount** (hours a week for a person, GPUs for a pool) over "
+               "its task's dates; moving the task moves the load. Effort that rises or falls over a task needs "
+               "separate tasks, one per phase.")
 _grid(choice, GRIDS[choice])
 if choice in ("Compute", "GPU reservations"):
     _gpu_form(view.gpu_types)
