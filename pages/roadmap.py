@@ -82,7 +82,8 @@ if len(shown) > MAX_GANTT_ROWS:
 if shown.empty:
     st.caption("Pick at least one project to draw the Gantt chart.")
 else:
-    st.plotly_chart(gantt(shown, view.slip_tasks, today), width="stretch", key="rm_gantt")
+    st.plotly_chart(gantt(shown, view.slip_tasks, today, plan.milestones[plan.milestones["project_id"].isin(chosen)]),
+                    width="stretch", key="rm_gantt")
 
 path_tab, links_tab, baselines_tab, risk_tab = st.tabs(["Critical path", "Dependencies", "Baselines", "Schedule risk"])
 

@@ -183,7 +183,7 @@ def test_task_names_reach_the_gantt_as_text_not_markup(app_db):
                                                    "likely_days": 2})
     at = _open(app_db["empty"])
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)
-    bars = figure["data"][0]
+    bars = next(t for t in figure["data"] if t.get("name") == "current plan")
     assert bars["hovertext"][0].startswith("<b>&lt;a href=&quot;javascript:x&quot;&gt;y&lt;/a&gt;</b>")
     assert bars["y"] == [["&lt;i&gt;P&lt;/i&gt;"], ["&lt;a href=&quot;javascript:x&quot;&gt;y&lt;/a&gt;"]]
 
