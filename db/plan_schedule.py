@@ -3,7 +3,8 @@
 Scheduling rules (the Roadmap page states them): a task lasts its most-likely estimate (else the
 span of its own dates, else 0 days, and the page counts those); a task's Start date, where set, is a
 "start no earlier than" date that links can push later but never earlier; the plan starts on the
-earliest task or project start (today if there is none). Days are calendar days.
+earliest task or project start (today if there is none). Days are calendar days. A task day costs its
+assignee's pay for the day plus its GPUs (allocations and reservations, see :func:`gpu_costs`).
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ import pandas as pd
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from analytics.burn import PAY_PER_USE
+from analytics.reservations import LIVE_STATUSES
 from analytics.schedule import Calendar, critical_path
-from db.models import Milestone, Person, Project, Task, TaskDependency
+from db.models import Allocation, ComputeResource, GpuReservation, Milestone, Person, Project, Task, TaskDependency
 
 TASK_COLUMNS = ("project_id", "milestone_id", "parent_id", "assignee_id", "name", "kind", "status", "start_date",
                 "end_date", "optimistic_days", "likely_days", "pessimistic_days", "percent_done")
 # A month of salary spread over its calendar days: cost of a task day in the Monte Carlo.
 DAYS_PER_MONTH = 365.25 / 12
+HOURS_PER_DAY = 24.0  # GPUs run around the clock
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,8 @@ class Plan:
 
     calendar: Calendar
     tasks: pd.DataFrame  # indexed by task id: TASK_COLUMNS + project, milestone, assignee, duration, not_before,
-    #                      daily_cost_usd, rollup, es, ef, ls, lf, total_float, critical, start, finish (dates)
+    #                      people_daily_usd, gpu_daily_usd, daily_cost_usd (USD per task day), rollup,
+    #                      es, ef, ls, lf, total_float, critical, start, finish (dates)
     links: pd.DataFrame  # id, version, predecessor_id, successor_id, kind, lag_days, ignored
     milestones: pd.DataFrame  # indexed by milestone id: name, project_id, project, due_date
     unestimated: int  # tasks with neither an estimate nor dates (scheduled as 0 days)
@@ -86,7 +91,12 @@ def load_plan(*, session: Session, workspace_id: int, today: date | None = None,
     tasks["project_order"] = tasks["project_id"].map(projects["sort_order"]).fillna(0)
     tasks["milestone"] = tasks["milestone_id"].map(milestones["name"])
     tasks["assignee"] = tasks["assignee_id"].map(people["name"])
-    tasks["daily_cost_usd"] = tasks["assignee_id"].map(people["cost"]).fillna(0.0).astype(float) / DAYS_PER_MONTH
+    tasks["people_daily_usd"] = tasks["assignee_id"].map(people["cost"]).fillna(0.0).astype(float) / DAYS_PER_MONTH
+    tasks["gpu_daily_usd"] = gpu_daily_cost(session=session, workspace_id=workspace_id).reindex(
+        tasks.index).fillna(0.0)
+    # Pay and GPU hours accrue every calendar day; counted in working days, a task's day is 7/5 of one.
+    per_day = 7 / 5 if working_days else 1.0
+    tasks["daily_cost_usd"] = (tasks["people_daily_usd"] + tasks["gpu_daily_usd"]) * per_day
     span = (pd.to_datetime(tasks["end_date"]) - pd.to_datetime(tasks["start_date"])).dt.days
     if working_days:  # a dated task without an estimate lasts its working days
         both = span.notna().to_numpy()
@@ -134,6 +144,63 @@ def load_plan(*, session: Session, workspace_id: int, today: date | None = None,
     tasks["start"] = tasks["start"].where(~instant, tasks["finish"])
     return Plan(calendar=calendar, tasks=tasks, links=links.reset_index(drop=True), milestones=milestones,
                 unestimated=unestimated)
+
+
+def gpu_costs(allocations: pd.DataFrame, pools: pd.DataFrame, reservations: pd.DataFrame) -> pd.Series:
+    """USD per calendar day of each task's GPUs (task id → $), as the Monte Carlo multiplies by its days.
+
+    ``allocations``: task_id, compute_resource_id, gpu_count; ``pools`` indexed by id: gpu_type,
+    hourly_rate_usd, pricing, utilisation; ``reservations`` (live ones linked to a task): task_id,
+    gpu_type, count, hourly_rate_usd. An allocation costs GPUs × $/GPU-hour × 24 h, times the pool's
+    expected utilisation when it is paid per use (on-demand, spot), as the burn counts it. Where a
+    reservation linked to the task holds the pool's GPU type, the reservation's rate applies instead, paid
+    every hour; a linked reservation of a type none of the task's allocations uses adds its own GPUs.
+    """
+    empty = pd.Series(dtype=float)
+    rows = []
+    res = reservations.assign(type_key=reservations["gpu_type"].astype(str).str.casefold()) \
+        if not reservations.empty else reservations
+    if not allocations.empty and not pools.empty:
+        use = allocations.join(pools, on="compute_resource_id", how="inner")
+        use = use.assign(type_key=use["gpu_type"].astype(str).str.casefold(),
+                         hours=HOURS_PER_DAY * np.where(use["pricing"].isin(PAY_PER_USE),
+                                                        use["utilisation"].astype(float), 1.0),
+                         rate=use["hourly_rate_usd"].astype(float))
+        if not res.empty:  # the reservation's rate (GPU-weighted if several), all day
+            weighted = res.assign(spend=res["count"] * res["hourly_rate_usd"]).groupby(["task_id", "type_key"])
+            reserved_rate = (weighted["spend"].sum() / weighted["count"].sum()).rename("reserved_rate")
+            use = use.join(reserved_rate, on=["task_id", "type_key"])
+            held = use["reserved_rate"].notna()
+            use.loc[held, "rate"] = use.loc[held, "reserved_rate"]
+            use.loc[held, "hours"] = HOURS_PER_DAY
+        rows.append(use.assign(usd=use["gpu_count"].astype(float) * use["rate"] * use["hours"])[["task_id", "usd"]])
+        if not res.empty:
+            res = res[~res.set_index(["task_id", "type_key"]).index.isin(
+                use.set_index(["task_id", "type_key"]).index)]
+    if not res.empty:
+        rows.append(res.assign(usd=res["count"].astype(float) * res["hourly_rate_usd"].astype(float)
+                               * HOURS_PER_DAY)[["task_id", "usd"]])
+    if not rows:
+        return empty
+    return pd.concat(rows).groupby("task_id")["usd"].sum()
+
+
+def gpu_daily_cost(*, session: Session, workspace_id: int) -> pd.Series:
+    """Task id → USD per day of the GPUs allocated or reserved for it (see :func:`gpu_costs`)."""
+    allocations = _frame(session, select(Allocation.task_id, Allocation.compute_resource_id, Allocation.gpu_count)
+                         .where(Allocation.workspace_id == workspace_id, Allocation.deleted_at.is_(None),
+                                Allocation.compute_resource_id.is_not(None), Allocation.gpu_count > 0),
+                         ["task_id", "compute_resource_id", "gpu_count"])
+    pools = _frame(session, select(ComputeResource.id, ComputeResource.gpu_type, ComputeResource.hourly_rate_usd,
+                                   ComputeResource.pricing, ComputeResource.utilisation).where(
+        ComputeResource.workspace_id == workspace_id, ComputeResource.deleted_at.is_(None)),
+        ["id", "gpu_type", "hourly_rate_usd", "pricing", "utilisation"]).set_index("id")
+    reservations = _frame(session, select(GpuReservation.task_id, GpuReservation.gpu_type, GpuReservation.count,
+                                          GpuReservation.hourly_rate_usd).where(
+        GpuReservation.workspace_id == workspace_id, GpuReservation.deleted_at.is_(None),
+        GpuReservation.task_id.is_not(None), GpuReservation.status.in_(LIVE_STATUSES)),
+        ["task_id", "gpu_type", "count", "hourly_rate_usd"])
+    return gpu_costs(allocations, pools, reservations)
 
 
 def _summary_leaves(tasks: pd.DataFrame) -> dict[int, list[int]]:

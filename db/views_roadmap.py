@@ -7,7 +7,7 @@ path (and, when asked, the Monte Carlo with the open risks as events) and return
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -15,11 +15,13 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from analytics.burn import month_starts, monthly_burn
 from analytics.schedule_mc import finish_table, quantiles, s_curve, simulate
 from db import repo
 from db.baselines import compare_with, list_baselines
-from db.models import Risk, RiskTaskLink, Workspace
+from db.models import BudgetLine, ComputeResource, Person, Risk, RiskTaskLink, Workspace
 from db.plan_schedule import Plan, load_plan, milestone_groups
+from db.views import frame
 
 PROJECT_LABEL = "Whole plan"
 # Plans up to this size are simulated on every view (well under a second); larger ones on request.
@@ -37,6 +39,21 @@ class SimulationSettings:
 
 
 @dataclass(frozen=True)
+class PlannedSpend:
+    """The planned burn (people, GPU pools, budget lines) over a span of days, for the P80 cost to face."""
+
+    start: date
+    end: date  # inclusive
+    people: float
+    compute: float
+    budget_lines: float
+
+    @property
+    def total(self) -> float:
+        return self.people + self.compute + self.budget_lines
+
+
+@dataclass(frozen=True)
 class ScheduleRisk:
     """Monte Carlo results ready to draw."""
 
@@ -46,6 +63,7 @@ class ScheduleRisk:
     criticality: pd.DataFrame  # top tasks: name, project, criticality (0–1), total_float (plan, days)
     cost: dict[str, float]  # p50/p80/p95 total cost, plan_cost (most-likely durations, no events), risk_mean
     events: pd.DataFrame  # risk events used: title, probability_pct, delay_days, cost_usd, tasks, fired
+    budget: PlannedSpend | None = None  # from the plan's start to its P80 finish
     fingerprint: str = ""  # of the inputs and settings: an unchanged plan can reuse this result
 
 
@@ -73,6 +91,26 @@ def task_labels(plan: Plan) -> dict[int, str]:
     """Task id → "Project › Task" for pickers."""
     labels = plan.tasks["project"].astype(str) + " › " + plan.tasks["name"].astype(str)
     return dict(zip(plan.tasks["id"].astype(int).tolist(), labels.tolist(), strict=True))
+
+
+def planned_spend(*, session: Session, workspace_id: int, start: date, end: date) -> PlannedSpend:
+    """The burn the Resources page plans, from ``start`` to ``end`` (inclusive), each month prorated by its days
+    in the span (a budget line, planned per month, too)."""
+    months = month_starts(start, (end.year - start.year) * 12 + end.month - start.month + 1)
+    burn = monthly_burn(
+        frame(session=session, model=Person, workspace_id=workspace_id,
+              columns=["monthly_cost_usd", "start_date", "end_date"]),
+        frame(session=session, model=ComputeResource, workspace_id=workspace_id,
+              columns=["count", "hourly_rate_usd", "pricing", "utilisation", "start_date", "end_date"]),
+        frame(session=session, model=BudgetLine, workspace_id=workspace_id,
+              columns=["category", "month", "planned_usd"]),
+        months)
+    month_end = months + pd.offsets.MonthBegin(1)
+    inside = (np.minimum(month_end, pd.Timestamp(end) + pd.Timedelta(days=1)) - np.maximum(months, pd.Timestamp(start)))
+    share = inside.days.to_numpy() / (month_end - months).days.to_numpy()
+    totals = burn.mul(share, axis=0).sum()
+    return PlannedSpend(start=start, end=end, people=float(totals["people"]), compute=float(totals["compute"]),
+                        budget_lines=float(totals[["rd", "marketing", "operations"]].sum()))
 
 
 def risk_events(*, session: Session, workspace_id: int, plan: Plan) -> pd.DataFrame:
@@ -140,8 +178,11 @@ def schedule_risk(*, session: Session, workspace_id: int, plan: Plan, settings: 
     crit = crit[crit["criticality"] > 0].sort_values(["criticality", "total_float"], ascending=[False, True])
     cost_q = quantiles(sim.cost_usd)
     events = events.assign(fired=sim.risk_hits.reindex(events["id"]).to_numpy() if len(events) else [])
+    p80_finish = finish.loc[PROJECT_LABEL, "p80_date"]
+    budget = planned_spend(session=session, workspace_id=workspace_id, start=plan.calendar.start,
+                           end=max(p80_finish, plan.calendar.start))
     return ScheduleRisk(
-        settings=settings, finish=finish,
+        settings=settings, finish=finish, budget=budget,
         curves={name: s_curve(sim.finish[name], plan.calendar) for name in finish.index},
         criticality=crit.head(15),
         cost={**cost_q, "plan_cost": float((tasks["duration"] * tasks["daily_cost_usd"]).sum()),
@@ -198,7 +239,9 @@ def roadmap(
     if simulation is not None and not plan.tasks.empty:
         events = risk_events(session=session, workspace_id=workspace_id, plan=plan)
         if previous is not None and previous.fingerprint == fingerprint(plan, events, simulation):
-            risk = previous
+            # The plan is unchanged, but the budget beside it is read fresh (people, pools, budget lines).
+            risk = replace(previous, budget=None if previous.budget is None else planned_spend(
+                session=session, workspace_id=workspace_id, start=previous.budget.start, end=previous.budget.end))
         elif simulate_large or len(plan.tasks) <= AUTO_SIMULATE_TASKS:
             risk = schedule_risk(session=session, workspace_id=workspace_id, plan=plan, settings=simulation,
                                  events=events)

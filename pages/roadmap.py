@@ -236,12 +236,23 @@ with risk_tab:
                                                                         format="percent")})
         with right:
             st.subheader("Risk-adjusted cost")
-            cost = risk.cost
-            cols = st.columns(2)
+            cost, budget = risk.cost, risk.budget
+            cols = st.columns(3)
             cols[0].metric("P80 cost", usd(cost["p80"]), border=True,
-                           help="Assignees' pay for the days their tasks last, plus the risk events' $ impact.")
+                           help="Assignees' pay and the tasks' GPUs (allocated GPUs × $/GPU-hour × 24 h, or a "
+                                "linked reservation's rate) for the days their tasks last, plus the risk events' "
+                                "$ impact.")
             cols[1].metric("Plan cost (no risk events)", usd(cost["plan_cost"]), border=True,
-                           help="Most-likely durations × assignees' monthly cost ÷ 30.4 days.")
+                           help="Most-likely durations × (assignees' monthly cost ÷ 30.4 days + GPUs' cost per day).")
+            if budget is not None:
+                over = cost["p80"] - budget.total
+                cols[2].metric("Planned budget, same span", usd(budget.total), border=True,
+                               delta=f"P80 {usd(abs(over))} {'over' if over > 0 else 'under'}",
+                               delta_color="inverse" if over > 0 else "normal", delta_arrow="off",
+                               help="The burn the Resources page plans (every person, GPU pool and budget line, "
+                                    "each month prorated by its days) from the plan's start to its P80 finish.")
+                st.caption(f"Budget {budget.start:%d %b %Y} – {budget.end:%d %b %Y}: people {usd(budget.people)}, "
+                           f"GPU pools {usd(budget.compute)}, budget lines {usd(budget.budget_lines)}.")
             st.caption(f"P50 {usd(cost['p50'])} · P95 {usd(cost['p95'])} · risk events on average "
                        f"{usd(cost['risk_mean'])} per iteration.")
             st.dataframe(pd.DataFrame(risk.events), hide_index=True, width="stretch", column_config={

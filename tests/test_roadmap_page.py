@@ -61,7 +61,9 @@ def test_demo_roadmap_shows_the_computed_finish_and_critical_path(app_db):
     assert at.get("plotly_chart"), "the Gantt chart is drawn"
     assert "illustrative" in at.info[0].value
     # The demo is small enough to be simulated on every view, with its baseline listed.
-    assert {"P50 finish", "P80 finish", "P95 finish", "P80 cost"} <= {m.label for m in at.metric}
+    assert {"P50 finish", "P80 finish", "P95 finish", "P80 cost", "Planned budget, same span"} <= {
+        m.label for m in at.metric}
+    assert any(c.value.startswith("Budget ") and "GPU pools" in c.value for c in at.caption)
     assert at.selectbox(key="rm_baseline").options[1].startswith("Plan as first drawn")
 
 
