@@ -165,13 +165,13 @@ class TargetWatch:
 
 
 def time_torch_steps(recipe: TorchRecipe, device: torch.device, *, steps: int, warmup: int,
-                     precision: str, compile: bool,
-                     should_stop: StopCheck | None = None) -> tuple[list[float], int]:
+                     precision: str, compile: bool, should_stop: StopCheck | None = None,
+                     backend: str = "inductor") -> tuple[list[float], int]:
     """Seconds per full optimiser step (fwd, bwd, AdamW) after warm-up, and units per step."""
     tc = TrainConfig.from_config(recipe.config)
     model = recipe.model.to(device)
     optimizer = trainer.make_optimizer(model, tc, device)
-    step_model = torch.compile(model) if compile else model
+    step_model = torch.compile(model, backend=backend) if compile else model
     generator = torch.Generator().manual_seed(tc.seed)
     batch = to_device(recipe.get_batch("train", tc.batch_size, generator), device)
     units = recipe.units_in(batch)
@@ -211,7 +211,7 @@ def bench_torch(recipe: TorchRecipe, *, device: str = "auto", steps: int = 20, w
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats(dev)
     times, units = time_torch_steps(recipe, dev, steps=steps, warmup=warmup, precision=precision,
-                                    compile=tc.compile, should_stop=should_stop)
+                                    compile=tc.compile, should_stop=should_stop, backend=tc.compile_backend)
     median, p10, p90 = _spread(times)
     memory, memory_source = _memory(dev)
     ups = units / median

@@ -25,6 +25,9 @@ class TrainConfig:
     seed: int = 0  # seeds the model's initial weights and the batch sampler
     threads: int = 0  # torch CPU threads; 0 = idle cores (cores − load average), 1 to 4: see trainer.auto_threads
     compile: bool = False  # torch.compile the model (slower start, faster steps on a GPU)
+    # torch.compile's backend: 'inductor' generates kernels (C++ on a CPU: ~25 s for the MLP on this 2-core box);
+    # 'eager' captures the same graphs and runs them unfused, which tests the compiled path in seconds.
+    compile_backend: str = "inductor"
     precision: str = "auto"  # 'auto' = bf16 autocast on CUDA, fp32 elsewhere; or 'fp32' / 'bf16'
 
     @classmethod

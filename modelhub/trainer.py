@@ -202,7 +202,7 @@ def train(
     if world > 1:
         ddp = model = nn.parallel.DistributedDataParallel(raw, device_ids=[dev.index] if dev.type == "cuda" else None)
     if tc.compile:
-        model = torch.compile(model)
+        model = torch.compile(model, backend=tc.compile_backend)
 
     def emit(event: TrainEvent) -> None:
         if rank == 0:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from modelhub import bench, hardware, registry
@@ -25,6 +27,10 @@ def test_benchmark_reports_consistent_throughput_flops_and_mfu():
     assert result.mfu == pytest.approx(result.achieved_flops / result.peak_flops)
     assert "measured" in result.peak_source and result.hardware["device_type"] == "cpu"
     assert result.versions["torch"] and result.metric_value is None  # not trained: no metric is invented
+    fingerprint = result.hardware  # what makes two stored runs comparable
+    assert fingerprint["cpu_model"] == hardware.cpu_model() and fingerprint["cpu_model"]
+    assert fingerprint["cpu_cores"] == os.cpu_count() and fingerprint["cpu_cores"] >= 1
+    assert result.git_commit and len(result.git_commit.removesuffix("+dirty")) == 40  # this checkout's HEAD
 
 
 def test_benchmark_with_training_records_the_final_metric():

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 import torch
+from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from modelhub import registry, trainer
 from modelhub.config import TrainConfig
@@ -111,3 +112,74 @@ def test_auto_threads_stay_between_one_and_four(monkeypatch):
     assert trainer.auto_threads() == 4 and trainer.auto_threads(world_size=2) == 4
     monkeypatch.setattr("os.cpu_count", lambda: 6)
     assert trainer.auto_threads(world_size=2) == 3
+
+
+class _Grads:
+    """Records every parameter's gradient just before each optimiser step (after accumulation and clipping)."""
+
+    def __init__(self):
+        self.steps: list[list[torch.Tensor]] = []
+
+    def __enter__(self):
+        hook = lambda opt, args, kwargs: self.steps.append(  # noqa: E731
+            [p.grad.detach().clone() for g in opt.param_groups for p in g["params"]])
+        self.handle = register_optimizer_step_pre_hook(hook)
+        return self
+
+    def __exit__(self, *exc):
+        self.handle.remove()
+
+    def norms(self) -> list[float]:
+        return [float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])))
+                for grads in self.steps]
+
+
+def test_accumulating_two_micro_batches_of_16_equals_one_batch_of_32(tmp_path):
+    # Two draws of 16 rows from the seeded sampler are the same rows as one draw of 32, so the mean loss of the
+    # two halves, each divided by 2, has the gradient of the whole batch's mean loss.
+    runs = {}
+    for accumulate, batch in ((1, 32), (2, 16)):
+        with _Grads() as grads:
+            recipe, _ = _run(tmp_path, overrides={"accumulate": accumulate, "batch_size": batch, "steps": 5,
+                                                  "grad_clip": 0.0, "eval_every": 5})
+        runs[accumulate] = (grads.steps, recipe.model.state_dict())
+    (one_grads, one_state), (two_grads, two_state) = runs[1], runs[2]
+    assert len(one_grads) == len(two_grads) == 5
+    for step_a, step_b in zip(one_grads, two_grads, strict=True):
+        for a, b in zip(step_a, step_b, strict=True):
+            torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-7)
+    for name, tensor in one_state.items():
+        torch.testing.assert_close(tensor, two_state[name], rtol=1e-5, atol=1e-6)
+
+
+def test_clipping_keeps_the_global_gradient_norm_at_most_grad_clip(tmp_path):
+    with _Grads() as raw:
+        _run(tmp_path, overrides={"grad_clip": 0.0, "steps": 6, "eval_every": 6})
+    with _Grads() as clipped:
+        _run(tmp_path, overrides={"grad_clip": 0.05, "steps": 6, "eval_every": 6})
+    assert min(raw.norms()) > 0.05  # unclipped, every step's gradient is bigger than the limit
+    assert all(n <= 0.05 * (1 + 1e-5) for n in clipped.norms())
+    assert clipped.norms()[0] == pytest.approx(0.05, rel=1e-4)  # scaled down to the limit, not past it
+
+
+def test_compile_runs_a_training_step_through_torch_compile(tmp_path):
+    # backend 'eager': torch.compile captures the graphs (dynamo) without the C++ kernel build that inductor
+    # needs on a CPU (~25 s here); the inductor path is the slow test below.
+    import torch._dynamo
+
+    torch._dynamo.reset()
+    _, result = _run(tmp_path, overrides={"compile": True, "compile_backend": "eager", "steps": 2, "eval_every": 2})
+    assert result.steps == 2 and all(h["loss"] == h["loss"] for h in result.history)
+    assert torch._dynamo.utils.counters["stats"]["unique_graphs"] >= 1  # something really was compiled
+
+
+@pytest.mark.slow
+def test_compile_with_inductor_trains_like_eager(tmp_path):
+    import torch._dynamo
+
+    torch._dynamo.reset()
+    eager, _ = _run(tmp_path, overrides={"steps": 2, "eval_every": 2})
+    compiled, result = _run(tmp_path, overrides={"compile": True, "steps": 2, "eval_every": 2})
+    assert result.steps == 2
+    for name, tensor in eager.model.state_dict().items():
+        torch.testing.assert_close(tensor, compiled.model.state_dict()[name], rtol=1e-4, atol=1e-5)
