@@ -1,9 +1,10 @@
 """The benchmark harness: parameters, FLOPs per unit, timed training steps, MFU, memory, quality.
 
 Torch recipes: FLOPs of one forward+backward come from ``torch.utils.flop_counter.FlopCounterMode`` (ops it
-does not know count zero, so FLOPs are a lower bound); then ``warmup`` untimed and ``steps`` timed full
-optimiser steps, each ended by a device synchronisation, reported as the median with the 10th–90th
-percentile spread. MFU = achieved FLOP/s ÷ the device's dense peak (``modelhub.hardware.peak_for``).
+does not know count zero, so FLOPs are a lower bound; recurrent layers and the CPU attention kernel, which it
+does not know, are added analytically and the result's ``flops_source`` says so); then ``warmup`` untimed
+and ``steps`` timed full optimiser steps, each ended by a device synchronisation, reported as the median
+with the 10th–90th percentile spread. MFU = achieved FLOP/s ÷ the device's dense peak (``modelhub.hardware.peak_for``).
 Optionally the entry is then trained with its config for the final metric and time to target.
 
 Fit recipes (scikit-learn, counting models): ``fit`` and ``predict`` are timed ``repeats`` times each.
@@ -15,6 +16,7 @@ cancelled benchmark never becomes a stored run.
 
 from __future__ import annotations
 
+import math
 import resource
 import statistics
 import sys
@@ -46,6 +48,7 @@ class BenchResult:
     params: int
     unit: str  # 'sample' or 'token'
     flops_per_unit: float | None  # forward+backward FLOPs per unit (None for fit recipes)
+    flops_source: str  # how they were counted: the counter, and what was added analytically (see count_flops)
     batch_units: int  # units in one timed step
     step_time_median: float  # seconds per timed step (fit: per fit call)
     step_time_p10: float
@@ -106,25 +109,77 @@ def _recurrent_forward_flops(module: torch.nn.RNNBase, x: Any) -> float:
     return total
 
 
-def flops_per_unit(recipe: TorchRecipe, batch: Any) -> float:
-    """Forward+backward FLOPs of ``recipe.loss`` on ``batch`` divided by the units in it.
+def _attention_shapes(query: Any, key: Any, value: Any) -> tuple[int, int, int, int, int]:
+    """(batch × heads, query length, key length, query/key width, value width) from SDPA's (…, T, d) shapes."""
+    return math.prod(query[:-2]), query[-2], key[-2], query[-1], value[-1]
 
-    FlopCounterMode counts recurrent layers (``aten.lstm``) as zero, so for LSTM/GRU/RNN modules their matmul
-    FLOPs are added analytically: forward as in ``_recurrent_forward_flops``, backward twice that (the 6N rule's
-    1 : 2 split).
+
+def _attention_forward_flops(query: Any, key: Any, value: Any, *args: Any, out_shape: Any = None,
+                             **kwargs: Any) -> int:
+    """QKᵀ and (softmax)V: 2·BH·Tq·Tk·(d + d_v). The causal mask's skipped half is counted, as FlopCounterMode
+    counts the GPU attention kernels and nanoGPT's 12·L·H·d·T per token does."""
+    bh, tq, tk, d, dv = _attention_shapes(query, key, value)
+    return 2 * bh * tq * tk * (d + dv)
+
+
+def _attention_backward_flops(grad_out: Any, query: Any, key: Any, value: Any, *args: Any, out_shape: Any = None,
+                              **kwargs: Any) -> int:
+    """dV = Pᵀ·dO, dP = dO·Vᵀ, dQ = dS·K, dK = dSᵀ·Q: 2·BH·Tq·Tk·(2d + 2d_v), twice the forward."""
+    bh, tq, tk, d, dv = _attention_shapes(query, key, value)
+    return 2 * bh * tq * tk * (2 * d + 2 * dv)
+
+
+# FlopCounterMode knows the CUDA attention kernels but not the CPU one (it counts it as 0); the math fallback
+# (dropout on a CPU) runs as bmm, which it does count, so only these two ops need a formula.
+_CPU_ATTENTION = {
+    torch.ops.aten._scaled_dot_product_flash_attention_for_cpu: _attention_forward_flops,
+    torch.ops.aten._scaled_dot_product_flash_attention_for_cpu_backward: _attention_backward_flops,
+}
+COUNTER_SOURCE = "torch.utils.flop_counter.FlopCounterMode"
+
+
+def count_flops(recipe: TorchRecipe, batch: Any) -> tuple[float, str]:
+    """Forward+backward FLOPs of ``recipe.loss`` on ``batch`` per unit, and how they were counted (in words).
+
+    FlopCounterMode counts ops it has no formula for as zero. Two matter here and are added analytically:
+    recurrent layers (``aten.lstm``): forward as in ``_recurrent_forward_flops``, backward twice that (the 6N
+    rule's 1 : 2 split); and ``scaled_dot_product_attention``'s CPU kernel (``_attention_forward_flops`` and
+    ``_attention_backward_flops``, the formulas FlopCounterMode uses for the GPU kernels).
     """
     model = recipe.model
     recurrent: list[float] = []
+    attention: list[int] = []
     hooks = [m.register_forward_hook(lambda mod, inp, _out: recurrent.append(_recurrent_forward_flops(mod, inp[0])))
              for m in model.modules() if type(m) in GATES]
+
+    def noted(formula: Callable[..., int]) -> Callable[..., int]:
+        def count(*args: Any, **kwargs: Any) -> int:
+            attention.append(formula(*args, **kwargs))
+            return attention[-1]
+        return count
+
     try:
-        with FlopCounterMode(display=False) as counter:
+        with FlopCounterMode(display=False, custom_mapping={op: noted(f) for op, f in _CPU_ATTENTION.items()}) \
+                as counter:
             recipe.loss(model, batch).backward()
     finally:
         for hook in hooks:
             hook.remove()
     model.zero_grad(set_to_none=True)
-    return (counter.get_total_flops() + 3 * sum(recurrent)) / recipe.units_in(batch)
+    added = []
+    if attention:
+        added.append("scaled_dot_product_attention on the CPU, which FlopCounterMode counts as 0: "
+                     "2·BH·T²·(d + d_v) forward, twice that backward")
+    if recurrent:
+        added.append("recurrent layers, which FlopCounterMode counts as 0: 2·gates·H·(in + H) per step and "
+                     "layer forward, twice that backward")
+    source = COUNTER_SOURCE + ("; added analytically: " + "; ".join(added) if added else "")
+    return (counter.get_total_flops() + 3 * sum(recurrent)) / recipe.units_in(batch), source
+
+
+def flops_per_unit(recipe: TorchRecipe, batch: Any) -> float:
+    """Forward+backward FLOPs of ``recipe.loss`` on ``batch`` divided by the units in it (see ``count_flops``)."""
+    return count_flops(recipe, batch)[0]
 
 
 def _spread(times: list[float]) -> tuple[float, float, float]:
@@ -206,7 +261,7 @@ def bench_torch(recipe: TorchRecipe, *, device: str = "auto", steps: int = 20, w
     # the device: a GPT-2-sized batch counted on a CPU would take minutes.
     recipe.model.to(dev)
     _check_stop(should_stop)
-    fpu = flops_per_unit(recipe, to_device(recipe.example_batch(2), dev))
+    fpu, flops_source = count_flops(recipe, to_device(recipe.example_batch(2), dev))
     _check_stop(should_stop)
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats(dev)
@@ -233,12 +288,16 @@ def bench_torch(recipe: TorchRecipe, *, device: str = "auto", steps: int = 20, w
         model_name=recipe.name, config_name=recipe.config_name, device_name=hardware.device_name(dev),
         device_type=dev.type, device_count=1, precision=precision, compiled=tc.compile, params=params,
         unit=recipe.unit,
-        flops_per_unit=fpu, batch_units=units, step_time_median=median, step_time_p10=p10, step_time_p90=p90,
+        flops_per_unit=fpu, flops_source=flops_source, batch_units=units, step_time_median=median,
+        step_time_p10=p10, step_time_p90=p90,
         units_per_second=ups, achieved_flops=achieved, peak_flops=peak.flops, peak_source=peak.source,
         mfu=achieved / peak.flops if achieved and peak.flops else None, peak_memory_bytes=memory,
         memory_source=memory_source, metric_name=entry.metric, metric_value=metrics.get(entry.metric),
         metrics=metrics, time_to_target=ttt, train_seconds=train_seconds, hardware=hardware.fingerprint(dev),
-        versions=hardware.versions(), git_commit=hardware.git_commit(), samples=samples,
+        # The table has no column for the FLOP source yet; the versions record the measurement's software, and
+        # the count depends on which ops this torch's FlopCounterMode knows.
+        versions={**hardware.versions(), "flop_counter": flops_source}, git_commit=hardware.git_commit(),
+        samples=samples,
     )
 
 
@@ -266,6 +325,7 @@ def bench_fit(recipe: FitRecipe, *, repeats: int = 3, should_stop: StopCheck | N
         model_name=recipe.name, config_name=recipe.config_name, device_name=hardware.cpu_model(), device_type="cpu",
         device_count=1,
         precision="fp64", compiled=False, params=recipe.parameter_count(), unit=recipe.unit, flops_per_unit=None,
+        flops_source="not counted: fit recipes (scikit-learn, counting) are timed, not counted in FLOPs",
         batch_units=units, step_time_median=median, step_time_p10=p10, step_time_p90=p90,
         units_per_second=units / median, achieved_flops=None, peak_flops=None,
         peak_source="not applicable: fit recipes are not counted in FLOPs", mfu=None, peak_memory_bytes=memory,

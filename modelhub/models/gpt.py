@@ -210,7 +210,7 @@ def _gpt_config(config: dict[str, Any]) -> GPTConfig:
     },
     description="Byte-level GPT: causal multi-head self-attention (scaled_dot_product_attention), 4× GELU MLP, "
                 "pre-norm residual blocks, final layer norm, output weights tied to the token embedding. "
-                "Loss in nats per byte; its quality bar is the word N-gram's test loss on the same bytes.",
+                "Loss in nats per byte; its quality bar is the word N-gram's validation loss on the same bytes.",
 )
 def gpt(config: dict[str, Any]) -> ByteLanguageModeling:
     """The GPT on the Python documentation (or an uploaded text: ``dataset=upload:text:<sha256>``), as bytes."""

@@ -122,3 +122,38 @@ def test_a_stop_request_between_fits_ends_a_fit_benchmark():
     with pytest.raises(StopTraining):
         bench.bench_fit(recipe, repeats=3, should_stop=lambda: len(fits) >= 1)
     assert fits == [1]
+
+
+def _plain_counter_flops(recipe, batch) -> float:
+    """What FlopCounterMode alone counts (no analytic additions), per unit."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        recipe.loss(recipe.model, batch).backward()
+    recipe.model.zero_grad(set_to_none=True)
+    return counter.get_total_flops() / recipe.units_in(batch)
+
+
+def test_cpu_attention_flops_are_added_analytically_and_match_the_math_kernels_count():
+    import torch
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    torch.manual_seed(0)
+    recipe = registry.create("gpt", "smoke")  # 1 layer, 32 wide, 32-byte context
+    batch = recipe.example_batch(2)
+    counted, source = bench.count_flops(recipe, batch)
+    plain = _plain_counter_flops(recipe, batch)
+    layers, width, context = (recipe.config[k] for k in ("n_layer", "n_embd", "block_size"))
+    # Per token: QKᵀ and AV forward 4·T·C per layer, backward twice that: nanoGPT's 12·L·C·T.
+    assert counted - plain == 12 * layers * width * context
+    assert "scaled_dot_product_attention" in source and "added analytically" in source
+    with sdpa_kernel(SDPBackend.MATH):  # the unfused kernel runs as bmm, which FlopCounterMode does count
+        assert _plain_counter_flops(recipe, batch) == counted
+
+
+def test_flop_source_says_what_was_counted_and_reaches_the_stored_result():
+    mlp = bench.benchmark("mlp", "smoke", device="cpu", steps=1, warmup=0, train=False, threads=1)
+    assert mlp.flops_source == bench.COUNTER_SOURCE  # nothing added: the counter knows every op of an MLP
+    lstm = bench.count_flops(registry.create("lstm", "smoke"), registry.create("lstm", "smoke").example_batch(2))
+    assert "recurrent layers" in lstm[1] and "attention" not in lstm[1]
+    assert mlp.as_dict()["versions"]["flop_counter"] == mlp.flops_source  # stored with the run's versions
