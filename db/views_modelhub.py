@@ -104,7 +104,9 @@ def modelhub_view(*, session: Session) -> ModelhubView:
         rows.append({
             "name": e.name, "family": e.family, "task": e.task, "source": e.source, "dataset": e.dataset,
             "metric": e.metric + (" ↑" if e.higher_is_better else " ↓"), "quality_bar": bar_label(e),
-            "params": run.params if run else None, "last_result": value, "result_from": where,
+            # Without a run, counted from the default config on the meta device (None for fit recipes).
+            "params": run.params if run else registry.parameter_estimate(e.name),
+            "last_result": value, "result_from": where,
             "passes": e.passes(value) if value is not None else None,
             "units_per_second": run.units_per_second if run else None,
             "as_written_of": e.as_written_of or "", "description": e.description,

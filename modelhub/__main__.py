@@ -69,9 +69,35 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+class _ProgressBar:
+    """Trainer callback drawing a tqdm bar of optimiser steps (loss as postfix, evaluations as lines).
 
+    The bar opens at the first step, sized by the event's total, so a fit recipe (no steps) draws none.
+    """
+
+    def __init__(self, desc: str, disable: bool = False, leave: bool = True) -> None:
+        self.desc, self.disable, self.leave = desc, disable, leave
+        self.bar: Any = None
+
+    def __call__(self, event: Any) -> None:
+        from tqdm import tqdm
+
+        if self.bar is None and event.kind != "end":
+            self.bar = tqdm(total=event.total_steps, desc=self.desc, unit="step", disable=self.disable,
+                            leave=self.leave)
+        if event.kind == "step":
+            self.bar.n = event.step
+            self.bar.set_postfix(loss=f"{event.loss:.4f}", refresh=False)
+            self.bar.refresh()
+        elif event.kind == "eval":
+            self.bar.write(f"step {event.step}: " + ", ".join(f"{k}={v:.4g}" for k, v in event.metrics.items()))
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _train(args: argparse.Namespace) -> int:
     from modelhub import trainer
 
     recipe = registry.create(args.name, args.config, **_settings(args.set))
@@ -80,18 +106,9 @@ def _train(args: argparse.Namespace) -> int:
         recipe.fit()
         metrics = recipe.evaluate()
     else:
-        bar = tqdm(total=recipe.config["steps"], desc=args.name, unit="step", disable=quiet)
-
-        def progress(event: trainer.TrainEvent) -> None:
-            if event.kind == "step":
-                bar.n = event.step
-                bar.set_postfix(loss=f"{event.loss:.4f}", refresh=False)
-                bar.refresh()
-            elif event.kind == "eval":
-                bar.write(f"step {event.step}: " + ", ".join(f"{k}={v:.4g}" for k, v in event.metrics.items()))
-
+        bar = _ProgressBar(args.name, disable=quiet)
         result = trainer.train(recipe, device=args.device, checkpoint=args.checkpoint, resume=args.resume,
-                               callbacks=[progress])
+                               callbacks=[bar])
         bar.close()
         metrics = result.metrics
         if result.world_size > 1:
@@ -123,8 +140,13 @@ def _bench(args: argparse.Namespace) -> int:
         registry.resolve_config(name, args.config, **overrides)  # refuse before measuring anything
     factory = None if args.no_save else _factory()
     for name in tqdm(names, desc="bench", unit="model", disable=len(names) == 1):
-        r = bench.benchmark(name, args.config, device=args.device, steps=args.steps, warmup=args.warmup,
-                            train=not args.no_train, **overrides)
+        # The training run for the metric is the long part: its own bar (cleared after each model of 'all').
+        bar = _ProgressBar(f"{name} training", leave=len(names) == 1)
+        try:
+            r = bench.benchmark(name, args.config, device=args.device, timed_steps=args.steps,
+                                warmup=args.warmup, train=not args.no_train, progress=bar, **overrides)
+        finally:
+            bar.close()
         mfu = "n/a" if r.mfu is None else f"{r.mfu:.2%}"
         metric = "not trained" if r.metric_value is None else f"{r.metric_value:.4f}"
         if r.flops_per_unit is None:  # a fit recipe: training and prediction throughput, no FLOPs
@@ -135,6 +157,8 @@ def _bench(args: argparse.Namespace) -> int:
             work = f"{r.flops_per_unit:,.0f} FLOPs/{r.unit}, MFU {mfu}"
         print(f"{name}: {speed} on {r.device_name} ({r.precision}), {r.params:,} params, {work}, "
               f"{r.metric_name} {metric}")
+        if "added analytically" in r.flops_source:
+            print(f"  FLOPs: {r.flops_source}")
         if factory is not None:
             with transaction(factory, actor="modelhub") as session:
                 modelhub_repo.add_run(session=session, values=r.as_dict())

@@ -337,15 +337,17 @@ def bench_fit(recipe: FitRecipe, *, repeats: int = 3, should_stop: StopCheck | N
     )
 
 
-def benchmark(name: str, config: str = "default", *, device: str = "auto", steps: int = 20, warmup: int = 5,
+def benchmark(name: str, config: str = "default", *, device: str = "auto", timed_steps: int = 20, warmup: int = 5,
               train: bool = True, progress: Callable[[trainer.TrainEvent], None] | None = None,
               should_stop: StopCheck | None = None, **overrides: Any) -> BenchResult:
     """Build ``name`` with ``config`` and overrides and benchmark it with the harness that fits its kind.
 
-    ``should_stop``: checked throughout (see the module docstring); raises ``trainer.StopTraining`` once true.
+    ``timed_steps`` and ``warmup``: optimiser steps timed and untimed before them; ``overrides`` are config keys
+    (``steps=`` there is the training run's length, as in every other command). ``should_stop``: checked
+    throughout (see the module docstring); raises ``trainer.StopTraining`` once true.
     """
     recipe = registry.create(name, config, **overrides)
     if recipe.kind == "fit":
         return bench_fit(recipe, should_stop=should_stop)
-    return bench_torch(recipe, device=device, steps=steps, warmup=warmup, train=train, progress=progress,
+    return bench_torch(recipe, device=device, steps=timed_steps, warmup=warmup, train=train, progress=progress,
                        should_stop=should_stop)

@@ -44,6 +44,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 CONFIG_NAMES = ("smoke", "default", "scale")
@@ -197,3 +198,36 @@ def create(name: str, config: str = "default", **overrides: Any) -> Any:
     recipe = get(name).builder(merged)
     recipe.name, recipe.config_name, recipe.config = name, config, merged
     return recipe
+
+
+def _fit_recipe_names() -> set[str]:
+    """Class names of every FitRecipe subclass defined by the model modules."""
+    from modelhub.recipes import FitRecipe
+
+    names, todo = set(), [FitRecipe]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return names
+
+
+@cache
+def parameter_estimate(name: str, config: str = "default") -> int | None:
+    """Trainable parameters of ``name``'s torch model in ``config``, without training or benchmarking it.
+
+    The model is built under PyTorch's meta device (shapes only: no weights are allocated or initialised, so
+    the 16 M-parameter LSTM costs nothing); its data set is still loaded, since image models read their
+    channels and classes from it. None for fit recipes (scikit-learn, counting models): their parameters
+    exist only after fitting, and the builder is not run for them (it would load the docstring corpus).
+    """
+    import torch
+
+    entry = get(name)
+    if str(entry.builder.__annotations__.get("return", "")) in _fit_recipe_names():
+        return None
+    with torch.device("meta"):
+        recipe = create(name, config)
+    if getattr(recipe, "kind", "") != "torch":
+        return None
+    return sum(p.numel() for p in recipe.model.parameters() if p.requires_grad)

@@ -68,7 +68,9 @@ with models_tab:
             "metric": st.column_config.TextColumn("Metric", help="↑ higher is better, ↓ lower is better"),
             "quality_bar": st.column_config.TextColumn("Bar", help="The quality bar the model must meet."),
             "params": st.column_config.NumberColumn("Parameters", format="localized",
-                                                    help="From the newest benchmark run of the model."),
+                                                    help="From the newest benchmark run of the model; before "
+                                                         "one, counted from its default config. scikit-learn "
+                                                         "and counting models have theirs only once fitted."),
             "last_result": st.column_config.NumberColumn("Last result", format="%.4g"),
             "result_from": "Measured by", "passes": st.column_config.CheckboxColumn("Meets bar"),
             "units_per_second": st.column_config.NumberColumn("Units/s", format="%.3g"),
@@ -207,7 +209,8 @@ with errata_tab:
     if not view.errata:
         st.caption("No as-written variants are registered.")
     for item in view.errata:
-        st.subheader(plain(f"{item.corrected}: as written vs corrected"))
+        # Registry names are identifiers (naive_bayes): in backticks, so their underscores are not markdown.
+        st.subheader(f"`{item.corrected}`: as written vs corrected")
         st.caption(plain(f"Documents: {item.source}"))
         st.markdown(plain(item.errata))
         left, right = st.columns(2)

@@ -1,13 +1,15 @@
-"""Modelhub page: registry table, starting a job (the worker is not spawned here), cancel, results, errata."""
+"""Modelhub page: registry table, starting a job (the worker is not spawned here), cancel, resume, uploads,
+results, errata."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from db import modelhub_repo as repo
 from modelhub import jobs
-from tests.conftest import ROOT
+from tests.helpers import open_page
 
 pytestmark = pytest.mark.usefixtures("navigation_only")
 
@@ -28,12 +30,7 @@ def spawned(monkeypatch):
 
 
 def _open(app_db) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.session_state["workspace_id"] = app_db["demo"]
-    at.run()
-    at.switch_page("pages/modelhub.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page("pages/modelhub.py", app_db["demo"], timeout=90)
 
 
 def _jobs(app_db):
@@ -96,3 +93,59 @@ def test_errata_tab_shows_each_as_written_entry_beside_its_correction(app_db):
     headers = [h.value for h in at.subheader]
     for entry in written:
         assert any(entry.as_written_of in h and "as written vs corrected" in h for h in headers)
+
+
+def test_registry_counts_parameters_before_any_run_and_leaves_fitted_models_blank(app_db):
+    from modelhub import registry
+
+    table = _open(app_db).dataframe[0].value.set_index("name")
+    assert table.loc["mlp", "params"] == registry.parameter_estimate("mlp") == 9_610
+    assert table.loc["lstm_as_written", "params"] == 16_199_680  # the Keras count, built on the meta device
+    assert pd.isna(table.loc["naive_bayes", "params"])  # its parameters exist only once fitted
+
+
+def test_resume_button_starts_a_new_job_from_the_failed_jobs_checkpoint(app_db, spawned, tmp_path):
+    factory = app_db["factory"]
+    job_id = jobs.submit(factory, kind="train", model_name="mlp", config_name="smoke")
+    checkpoint = tmp_path / "job.pt"
+    checkpoint.write_bytes(b"checkpoint")  # resume only checks that it exists; the worker (not run) reads it
+    with factory.begin() as s:
+        repo.start_job(session=s, job_id=job_id, pid=1, host="elsewhere")
+        repo.record_progress(session=s, job_id=job_id, step=10, total_steps=20, checkpoint_path=str(checkpoint),
+                             checkpoint_step=10)
+        repo.finish_job(session=s, job_id=job_id, status="failed", error="killed")
+    at = _open(app_db)
+    at.button(key=f"mh_resume_{job_id}").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with factory() as s:
+        (new, old) = repo.list_jobs(session=s)
+        assert (new.resumed_from_id, new.status, new.kind, new.model_name) == (job_id, "queued", "train", "mlp")
+        assert old.status == "failed"  # the old job keeps its verdict
+    assert spawned == [job_id, new.id] and at.session_state["mh_active_job"] == new.id
+
+
+def test_a_csv_upload_is_checked_stored_and_named_for_the_settings(app_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("FOUNDERDECK_DATA_DIR", str(tmp_path / "data"))
+    at = _open(app_db)
+    at.radio(key="mh_upload_kind").set_value("csv")
+    blob = b"text,label\nfirst text,a\nsecond text,b\nthird text,a\nfourth text,b\n"
+    at.file_uploader(key="mh_upload").set_value(("mine.csv", blob, "text/csv"))
+    at.run()
+    at.button(key="mh_store").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    (code,) = [c.value for c in at.code if c.value.startswith("dataset=upload:csv:")]
+    digest = code.rsplit(":", 1)[1]
+    assert [p.name for p in (tmp_path / "data" / "uploads").iterdir()] == [f"{digest}.csv"]
+
+
+def test_a_refused_upload_says_why_and_stores_nothing(app_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("FOUNDERDECK_DATA_DIR", str(tmp_path / "data"))
+    at = _open(app_db)
+    at.radio(key="mh_upload_kind").set_value("csv")
+    at.file_uploader(key="mh_upload").set_value(("bad.csv", b"words,class\nx,y\n", "text/csv"))
+    at.run()
+    at.button(key="mh_store").click().run()
+    # Shown inert (plain() escapes Markdown), so compare without the escapes.
+    assert any("the columns 'text' and 'label'" in e.value.replace("\\", "") for e in at.error)
+    assert not any(c.value.startswith("dataset=") for c in at.code)
+    assert not (tmp_path / "data" / "uploads").exists() or not any((tmp_path / "data" / "uploads").iterdir())

@@ -19,7 +19,7 @@ def test_mlp_flops_per_sample_match_the_hand_count():
 
 
 def test_benchmark_reports_consistent_throughput_flops_and_mfu():
-    result = bench.benchmark("mlp", "smoke", device="cpu", steps=3, warmup=1, train=False, threads=1)
+    result = bench.benchmark("mlp", "smoke", device="cpu", timed_steps=3, warmup=1, train=False, threads=1)
     assert result.params == 9_610 and result.unit == "sample" and result.batch_units == 32
     assert result.step_time_p10 <= result.step_time_median <= result.step_time_p90
     assert result.units_per_second == pytest.approx(32 / result.step_time_median)
@@ -34,9 +34,12 @@ def test_benchmark_reports_consistent_throughput_flops_and_mfu():
 
 
 def test_benchmark_with_training_records_the_final_metric():
-    result = bench.benchmark("mlp", "smoke", device="cpu", steps=2, warmup=1, threads=1)
+    steps = []
+    result = bench.benchmark("mlp", "smoke", device="cpu", timed_steps=2, warmup=1, threads=1, steps=7,
+                             progress=lambda e: steps.append(e.step) if e.kind == "step" else None)
     assert result.metric_name == "test_accuracy" and 0.0 <= result.metric_value <= 1.0
     assert result.train_seconds > 0
+    assert steps == list(range(1, 8))  # the steps= setting is the training run's, as for every command
 
 
 @pytest.mark.parametrize(("name", "key"), [
@@ -91,7 +94,7 @@ def test_a_stop_request_during_the_timed_steps_ends_the_benchmark_without_a_resu
         return len(calls) >= 3  # before FLOPs, after FLOPs, then the first timed step
 
     with pytest.raises(StopTraining):
-        bench.benchmark("mlp", "smoke", device="cpu", steps=50, warmup=1, train=False, threads=1,
+        bench.benchmark("mlp", "smoke", device="cpu", timed_steps=50, warmup=1, train=False, threads=1,
                         should_stop=stop_on_third_check)
     assert len(calls) == 3
 
@@ -108,7 +111,7 @@ def test_a_stop_request_during_training_is_not_swallowed_by_the_trainer():
                 raise StopTraining
 
     with pytest.raises(StopTraining):
-        bench.benchmark("mlp", "smoke", device="cpu", steps=2, warmup=1, threads=1, progress=cancel_at_step_2)
+        bench.benchmark("mlp", "smoke", device="cpu", timed_steps=2, warmup=1, threads=1, progress=cancel_at_step_2)
     assert steps == [1, 2]  # training stopped at the step that asked, and no result came back
 
 
@@ -152,7 +155,7 @@ def test_cpu_attention_flops_are_added_analytically_and_match_the_math_kernels_c
 
 
 def test_flop_source_says_what_was_counted_and_reaches_the_stored_result():
-    mlp = bench.benchmark("mlp", "smoke", device="cpu", steps=1, warmup=0, train=False, threads=1)
+    mlp = bench.benchmark("mlp", "smoke", device="cpu", timed_steps=1, warmup=0, train=False, threads=1)
     assert mlp.flops_source == bench.COUNTER_SOURCE  # nothing added: the counter knows every op of an MLP
     lstm = bench.count_flops(registry.create("lstm", "smoke"), registry.create("lstm", "smoke").example_batch(2))
     assert "recurrent layers" in lstm[1] and "attention" not in lstm[1]

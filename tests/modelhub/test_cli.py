@@ -55,6 +55,15 @@ def test_bench_saves_a_run_that_export_returns(capsys):
     assert run["model_name"] == "mlp" and run["flops_per_unit"] == 40448 and run["metric_value"] is None
 
 
+
+def test_bench_draws_a_progress_bar_while_it_trains_for_the_metric(capsys):
+    assert main(["bench", "mlp", "--config", "smoke", "--steps", "1", "--warmup", "0", "--no-save",
+                 "--set", "threads=1", "--set", "steps=6", "--set", "eval_every=3"]) == 0
+    captured = capsys.readouterr()
+    assert "mlp training" in captured.err and "6/6" in captured.err  # tqdm writes to stderr
+    assert "step 3: " in captured.out + captured.err and "test_accuracy" in captured.out
+
+
 TOKENS = ["list", "train", "bench", "export", "run-job", "frob", "mlp", "nope", "m*", "--config", "smoke", "huge",
           "--set", "lr=x", "steps=2", "threads=1", "eval_every=1", "k", "=1", "--device", "cpu", "tpu", "--format",
           "csv", "xml", "--steps", "1", "-3", "--warmup", "--no-train", "--no-save", "--resume", "9", ""]
