@@ -123,7 +123,8 @@ def _task_table(document):
 
 
 BAD_FILES = {
-    "truncated": (lambda d: d[: len(d) // 2], "ends early"),
+    # Cut at a line end: half the bytes may fall inside a multi-byte character, which is "not UTF-8" instead.
+    "truncated": (lambda d: d[: d.rfind(b"\n", 0, len(d) // 2)], "ends early"),
     "not JSON": (lambda d: b"PK\x03\x04 zip, not json", "not valid JSON"),
     "empty": (lambda d: b"", "is empty"),
     "not UTF-8": (lambda d: d.replace(b'"Demo"', '"Démo"'.encode("latin-1")), "not UTF-8"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 import app
@@ -114,8 +115,10 @@ def test_a_deep_link_as_the_first_request_still_gets_the_router(tmp_path, browse
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(server["base"] + "/projects")
         _settle(page)
-        assert page.get_by_test_id("stSidebarNav").get_by_text("Overview", exact=True).is_visible()
-        assert page.get_by_test_id("stSelectbox").first.is_visible()  # the workspace picker
+        # expect() waits: on a loaded CI machine the sidebar can be drawn a moment after the page's title.
+        expect(page.get_by_test_id("stSidebarNav").get_by_text("Overview", exact=True)).to_be_visible(timeout=30_000)
+        expect(page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").first).to_be_visible(
+            timeout=30_000)  # the workspace picker
         assert page.locator("[data-testid='stMainBlockContainer'] h1").first.inner_text() == "Projects"
         page.close()
     finally:
