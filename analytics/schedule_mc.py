@@ -3,7 +3,9 @@
 Each iteration draws every task's duration from its three-point estimate (beta-PERT or triangular),
 adds the delay of every risk event that fires in that iteration to the tasks it is linked to, and
 runs the CPM passes of :mod:`analytics.schedule`. Iterations are the vector axis (a NumPy row per
-task); Python loops only over tasks and links in topological order, never over iterations.
+task); Python loops only over tasks or links in topological order, never over iterations. A wide plan
+(many short chains side by side) is passed a whole topological generation at a time instead of a task
+at a time (:class:`_Steps`): the same sums in the same order, so the same dates to the last bit.
 
 Cost in the same draw: each task's duration × its daily cost (e.g. the assignee's salary per day),
 plus the $ impact of every risk event that fired. So the P80 date and the P80 cost both include the
@@ -65,21 +67,24 @@ def sample_durations(est: np.ndarray, iterations: int, distribution: str, rng: n
     beta-PERT: a + (b − a)·Beta(1 + 4(m − a)/(b − a), 1 + 4(b − m)/(b − a)), mean (a + 4m + b)/6.
     Triangular: inverse CDF of the triangle (a, m, b). A task with a = b is that many days every time.
     """
+    if distribution not in DISTRIBUTIONS:
+        raise ValueError(f"distribution {distribution!r} is not one of {', '.join(DISTRIBUTIONS)}")
     a, m, b = est[:, 0:1], est[:, 1:2], est[:, 2:3]
     width = b - a
-    flat = width <= 0
-    safe = np.where(flat, 1.0, width)
+    out = np.repeat(a, iterations, axis=1)
+    # A fixed task (a = b: done, or one estimate) draws nothing: only the uncertain rows are sampled.
+    vary = np.flatnonzero(width[:, 0] > 0)
+    if not len(vary):
+        return out
+    a, m, b, width = a[vary], m[vary], b[vary], width[vary]
     if distribution == "pert":
-        alpha = np.where(flat, 1.0, 1 + 4 * (m - a) / safe)
-        beta = np.where(flat, 1.0, 1 + 4 * (b - m) / safe)
-        x = rng.beta(alpha, beta, size=(len(est), iterations))
-    elif distribution == "triangular":
-        u = rng.random((len(est), iterations))
-        c = np.where(flat, 0.5, (m - a) / safe)  # mode's share of the width, in [0, 1]
-        x = np.where(u < c, np.sqrt(u * c), 1 - np.sqrt((1 - u) * (1 - c)))
+        x = rng.beta(1 + 4 * (m - a) / width, 1 + 4 * (b - m) / width, size=(len(vary), iterations))
     else:
-        raise ValueError(f"distribution {distribution!r} is not one of {', '.join(DISTRIBUTIONS)}")
-    return a + width * x
+        u = rng.random((len(vary), iterations))
+        c = (m - a) / width  # mode's share of the width, in [0, 1]
+        x = np.where(u < c, np.sqrt(u * c), 1 - np.sqrt((1 - u) * (1 - c)))
+    out[vary] += width * x
+    return out
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,7 @@ def _risks(risks: pd.DataFrame | None, net: Network) -> _Risks:
     """Risk events: columns id, probability (0–1), delay_days, cost_usd, task_ids (list of task ids)."""
     if risks is None or risks.empty:
         return _Risks(np.zeros(0, int), np.zeros(0), np.zeros(0), np.zeros(0), ())
-    position = pd.Series(np.arange(net.size), index=net.ids)
+    position = dict(zip(net.ids.tolist(), range(net.size), strict=True))
     p = pd.to_numeric(risks["probability"], errors="coerce").to_numpy(dtype=float)
     delay = pd.to_numeric(risks.get("delay_days", 0.0), errors="coerce")
     cost = pd.to_numeric(risks.get("cost_usd", 0.0), errors="coerce")
@@ -108,10 +113,10 @@ def _risks(risks: pd.DataFrame | None, net: Network) -> _Risks:
     rows = []
     for rid, linked in zip(risks["id"], risks.get("task_ids", [()] * len(risks)), strict=True):
         linked = list(linked) if isinstance(linked, list | tuple | np.ndarray | set) else []
-        known = [t for t in linked if t in position.index]
-        if len(known) != len(linked):
-            raise ValueError(f"risk {rid}: linked task {set(linked).difference(known).pop()} is not in the plan")
-        rows.append(np.unique(position[known].to_numpy(dtype=np.int64)))
+        unknown = [t for t in linked if t not in position]
+        if unknown:
+            raise ValueError(f"risk {rid}: linked task {unknown[0]} is not in the plan")
+        rows.append(np.unique(np.fromiter((position[t] for t in linked), dtype=np.int64, count=len(linked))))
     return _Risks(risks["id"].to_numpy(), p, delay, cost, tuple(rows))
 
 
@@ -146,8 +151,10 @@ def simulate(
         members[name] = position[[i for i in ids if i in position.index]].to_numpy(dtype=np.int64)
     daily_cost = (pd.to_numeric(tasks["daily_cost_usd"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
                   if "daily_cost_usd" in tasks.columns else np.zeros(net.size))
-    incoming = _by(net, net.succ)
-    outgoing = _by(net, net.pred)
+    steps = _Steps.of(net)
+    incoming = outgoing = None
+    if steps is None:
+        incoming, outgoing = _by(net, net.succ), _by(net, net.pred)
 
     rng = np.random.default_rng(seed)
     chunk = max(1, min(iterations, _CELLS_PER_CHUNK // max(net.size, 1)))
@@ -162,11 +169,16 @@ def simulate(
         for r, rows in enumerate(events.rows):
             if len(rows) and events.delay[r]:
                 d[rows] += fired[r] * events.delay[r]
-        es, ef = _forward(net, d, incoming)
+        es, ef = _forward(net, d, incoming) if steps is None else steps.forward(d)
         for name, rows in members.items():
-            finish[name].append(ef[rows].max(axis=0) if len(rows) else np.zeros(c))
-        ls = _backward(net, d, outgoing, finish["project"][-1])
-        critical += ((ls - es) <= FLOAT_TOLERANCE_DAYS).sum(axis=1)
+            if not len(rows):
+                finish[name].append(np.zeros(c))
+            else:  # the whole plan: a max over the array itself, not over a fancy-indexed copy of it
+                finish[name].append((ef if name == "project" else ef[rows]).max(axis=0))
+        ls = (_backward(net, d, outgoing, finish["project"][-1]) if steps is None
+              else steps.backward(d, finish["project"][-1]))
+        np.subtract(ls, es, out=ls)  # total float, in place: ls is not needed after this
+        critical += (ls <= FLOAT_TOLERANCE_DAYS).sum(axis=1)
         risk_cost = events.cost @ fired if len(events.ids) else np.zeros(c)
         costs.append(daily_cost @ d + risk_cost)
         risk_costs.append(risk_cost)
@@ -187,6 +199,73 @@ def _by(net: Network, key: np.ndarray) -> list[list[tuple[int, int, float, bool,
                                     net.to_finish.tolist(), key.tolist(), strict=True):
         grouped[k].append((p, s, lag, ff, tf))
     return grouped
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """The links in steps a whole generation wide: within one generation of successors, the k-th link of
+    every successor (forward) or of every predecessor (backward) forms one step, so no position repeats in a
+    step and a fancy-indexed ``np.maximum`` / ``np.minimum`` updates every row of it at once."""
+
+    net: Network
+    forward_steps: tuple[np.ndarray, ...]  # link indices, generation by generation, ascending
+    backward_steps: tuple[np.ndarray, ...]  # link indices, generations descending
+
+    # Worth it when it makes at most this share of the Python steps a task-by-task pass makes: each step
+    # moves its rows through several gathers, which costs more than a per-task loop on a deep, dense plan.
+    MAX_STEP_SHARE = 1 / 8
+
+    @staticmethod
+    def _ranked(links: np.ndarray, key: np.ndarray) -> list[np.ndarray]:
+        order = np.argsort(key[links], kind="stable")
+        links, keys = links[order], key[links][order]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        rank = np.arange(len(keys)) - np.repeat(starts, np.diff(np.r_[starts, len(keys)]))
+        return [links[rank == r] for r in range(int(rank.max()) + 1)] if len(keys) else []
+
+    @classmethod
+    def of(cls, net: Network) -> _Steps | None:
+        """The stepped passes for ``net``, or None where the task-by-task ones make fewer Python steps."""
+        forward = [step for links in net.levels for step in cls._ranked(links, net.succ)]
+        if len(forward) > cls.MAX_STEP_SHARE * net.size:
+            return None
+        backward = [step for links in reversed(net.levels) for step in cls._ranked(links, net.pred)]
+        return cls(net, tuple(forward), tuple(backward))
+
+    def forward(self, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Early starts and finishes, as :func:`_forward` computes them."""
+        net = self.net
+        es = np.repeat(np.maximum(net.not_before, 0.0)[:, None], d.shape[1], axis=1)
+        for links in self.forward_steps:
+            p, s = net.pred[links], net.succ[links]
+            ff, tf, lag = net.from_finish[links], net.to_finish[links], net.lag[links]
+            candidate = es[p]
+            if ff.any():  # from the predecessor's finish: es + d, as _forward's ef
+                candidate += d[p] if ff.all() else d[p] * ff[:, None]
+            if lag.any():
+                candidate += lag[:, None]
+            if tf.any():
+                candidate -= d[s] if tf.all() else d[s] * tf[:, None]
+            es[s] = np.maximum(es[s], candidate)
+        return es, es + d
+
+    def backward(self, d: np.ndarray, finish: np.ndarray) -> np.ndarray:
+        """Late starts against each iteration's own finish, as :func:`_backward` computes them."""
+        net = self.net
+        lf = np.repeat(finish[None, :], net.size, axis=0)
+        for links in self.backward_steps:
+            p, s = net.pred[links], net.succ[links]
+            ss, sf, lag = ~net.to_finish[links], ~net.from_finish[links], net.lag[links]
+            candidate = lf[s]
+            if ss.any():  # to the successor's start: lf − d, as _backward's ls
+                candidate -= d[s] if ss.all() else d[s] * ss[:, None]
+            if lag.any():
+                candidate -= lag[:, None]
+            if sf.any():
+                candidate += d[p] if sf.all() else d[p] * sf[:, None]
+            lf[p] = np.minimum(lf[p], candidate)
+        lf -= d
+        return lf
 
 
 def _forward(net: Network, d: np.ndarray, incoming: list) -> tuple[np.ndarray, np.ndarray]:

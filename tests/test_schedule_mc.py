@@ -175,3 +175,50 @@ def test_percentiles_are_ordered_and_inside_the_estimates(rows, distribution, se
     assert tasks["optimistic"].sum() - 1e-9 <= sim.finish["project"].min()
     assert sim.finish["project"].max() <= tasks["pessimistic"].sum() + 1e-9
     assert ((sim.criticality >= 0) & (sim.criticality <= 1)).all()
+
+
+def _wide_network(chains: int, length: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Side-by-side chains with cross links of all four kinds and lags (a wide plan, as a company's is)."""
+    rng = np.random.default_rng(seed)
+    n = chains * length
+    tasks = pd.DataFrame({"id": rng.permutation(n) + 10, "duration": rng.uniform(0, 9, n).round(1),
+                          "not_before": rng.choice([0.0, 0.0, 3.0, 40.0], n)})
+    pairs = {(c * length + i, c * length + i + 1) for c in range(chains) for i in range(length - 1)}
+    while len(pairs) < 2 * n:  # links only forward in a chain's position: never a cycle
+        a, b = rng.integers(0, n, 2)
+        if a % length < b % length:
+            pairs.add((int(a), int(b)))
+    ordered = sorted(pairs)
+    ids = tasks["id"].to_numpy()
+    links = pd.DataFrame({"predecessor": [ids[a] for a, _ in ordered], "successor": [ids[b] for _, b in ordered],
+                          "kind": rng.choice(["FS", "FS", "SS", "FF", "SF"], len(ordered)),
+                          "lag": rng.choice([0.0, 0.0, 2.0, -1.5], len(ordered))})
+    return tasks, links
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_generation_wide_passes_give_the_task_by_task_dates_to_the_bit(seed):
+    from analytics.schedule import compile_network, schedule_arrays
+    from analytics.schedule_mc import _backward, _by, _forward, _Steps
+
+    tasks, links = _wide_network(chains=40, length=12, seed=seed)
+    net = compile_network(tasks, links)
+    steps = _Steps.of(net)
+    assert steps is not None  # 40 tasks a generation: the wide passes apply
+    d = np.random.default_rng(seed).uniform(0, 9, (net.size, 64)).round(2)
+    es, ef = _forward(net, d, _by(net, net.succ))
+    wide_es, wide_ef = steps.forward(d)
+    assert np.array_equal(es, wide_es) and np.array_equal(ef, wide_ef)
+    finish = ef.max(axis=0)
+    assert np.array_equal(_backward(net, d, _by(net, net.pred), finish), steps.backward(d, finish))
+    for j in (0, 31, 63):  # and both are the deterministic CPM of each iteration's durations
+        cpm_es, cpm_ls = schedule_arrays(net, d[:, j])
+        assert np.allclose(wide_es[:, j], cpm_es) and np.allclose(steps.backward(d, finish)[:, j], cpm_ls)
+
+
+def test_a_deep_plan_keeps_the_task_by_task_passes():
+    from analytics.schedule import compile_network
+    from analytics.schedule_mc import _Steps
+
+    chain = pd.DataFrame({"id": range(50), "duration": 1.0})
+    assert _Steps.of(compile_network(chain, _chain(list(range(50))))) is None
