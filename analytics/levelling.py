@@ -27,10 +27,9 @@ import numpy as np
 import pandas as pd
 
 from analytics.allocation import (
+    PERSON,
     TOLERANCE,
-    Demand,
     Workload,
-    contributions,
     demand_rows,
     week_starts,
     weekly_load,
@@ -94,6 +93,10 @@ class _State:
         self.start0 = np.where(self.dated, (start - epoch).astype("int64"), 0)
         self.end0 = np.where(self.dated, (end - epoch).astype("int64"), 0)
         self.start, self.end = self.start0.copy(), self.end0.copy()
+        # Python-int mirrors of start/end/dated for the per-link walk of _propagate (indexing a NumPy array
+        # one element at a time costs a boxed scalar each); kept in step with start/end by _apply_best_move.
+        self.start_list, self.end_list = self.start.tolist(), self.end.tolist()
+        self.dated_list, self.start0_list = self.dated.tolist(), self.start0.tolist()
         self.weeks = weeks
         self.week0 = (weeks.values.astype("datetime64[D]") - epoch).astype("int64")
         self.demand = demand_rows(allocations)
@@ -102,22 +105,36 @@ class _State:
         keep = (pos >= 0) & (res >= 0)
         self.d_task, self.d_res = pos[keep], res[keep]
         self.d_kind, self.d_amount = self.demand.kind[keep], self.demand.amount[keep]
+        self.d_person = self.d_kind == PERSON
+        # Each task's demand rows in ascending order: one stable sort, cut at task boundaries (a scan of
+        # every row per task was quadratic: 5,000 tasks × 5,500 rows).
+        order = np.argsort(self.d_task, kind="stable")
+        tasks_sorted = self.d_task[order]
+        cuts = np.flatnonzero(np.r_[True, tasks_sorted[1:] != tasks_sorted[:-1]]) if order.size else order
         self.rows_of_task: dict[int, np.ndarray] = {
-            int(t): np.nonzero(self.d_task == t)[0] for t in np.unique(self.d_task)}
+            int(tasks_sorted[c]): rows for c, rows in zip(cuts.tolist(), np.split(order, cuts[1:]), strict=True)}
         self.load = workload.load.to_numpy().copy()
         self.cap = workload.capacity.to_numpy()
         over = np.clip(self.load - self.cap, 0, None)
         self.peak0 = over.max(axis=1) if over.size else np.zeros(len(self.cap))
+        self.flt_list: list[float] = []  # total float by position, set by level()
         self.evaluations = 0
         self.out_of_time = False
 
     def contrib(self, rows: np.ndarray, start: np.ndarray, end: np.ndarray, window: slice) -> np.ndarray:
-        """Load of demand ``rows`` placed at day numbers ``start``..``end`` in the weeks ``window``."""
-        epoch = np.datetime64("1970-01-01", "D")
-        demand = Demand(self.d_kind[rows], np.zeros(len(rows), dtype="int64"), np.zeros(len(rows), dtype="int64"),
-                        self.d_amount[rows])
-        return contributions(demand, epoch + start.astype("timedelta64[D]"), epoch + end.astype("timedelta64[D]"),
-                             self.weeks[window])
+        """Load of demand ``rows`` placed at day numbers ``start``..``end`` in the weeks ``window``.
+
+        The same arithmetic as :func:`analytics.allocation.contributions` (so the same floats), on day
+        numbers: no DatetimeIndex slice or Demand per call, which were most of a what-if move's cost.
+        """
+        w0 = self.week0[window][None, :]
+        a = np.maximum(start[:, None], w0)
+        b = np.maximum(a, np.minimum(end[:, None], w0 + 7))
+        person = self.d_person[rows]
+        frac = np.empty(a.shape)
+        frac[person] = np.busday_count(a[person].astype("datetime64[D]"), b[person].astype("datetime64[D]")) / 5.0
+        frac[~person] = (b[~person] - a[~person]).astype(float) / 7.0
+        return self.d_amount[rows][:, None] * frac
 
     def excess(self, load: np.ndarray, rows: np.ndarray | slice) -> np.ndarray:
         over = load - self.cap[rows]
@@ -131,22 +148,23 @@ def _propagate(state: _State, links: dict[int, list[tuple[int, str, float]]], ta
     A link's existing slack is used up before its successor moves; a link the plan already breaks keeps
     its deficit (levelling never "repairs" dates the founder set by hand).
     """
-    new_start = {task: int(state.start[task]) + shift}
+    start, end, dated = state.start_list, state.end_list, state.dated_list
+    new_start = {task: start[task] + shift}
     queue = [task]
     while queue:
         u = queue.pop()
-        delta = new_start[u] - int(state.start[u])
+        delta = new_start[u] - start[u]
         for v, kind, lag in links.get(u, ()):
-            if not state.dated[v]:
+            if not dated[v]:
                 continue
             on_end_u = kind in ("FS", "FF")  # the predecessor's date the link hangs on
             on_start_v = kind in ("FS", "SS")  # the successor's date it constrains
-            anchor_old = int(state.end[u] if on_end_u else state.start[u]) + round(lag)
-            own_old = int(state.start[v] if on_start_v else state.end[v])
+            anchor_old = (end[u] if on_end_u else start[u]) + round(lag)
+            own_old = start[v] if on_start_v else end[v]
             deficit = max(0, anchor_old - own_old)
             required = anchor_old + delta - deficit
-            vs = new_start.get(v, int(state.start[v]))
-            own_now = vs if on_start_v else vs + int(state.end[v] - state.start[v])
+            vs = new_start.get(v, start[v])
+            own_now = vs if on_start_v else vs + (end[v] - start[v])
             if required > own_now:
                 new_start[v] = vs + (required - own_now)
                 queue.append(v)
@@ -162,15 +180,20 @@ def _evaluate(state: _State, new_start: dict[int, int]) -> tuple[np.ndarray, np.
     moved = [t for t in new_start if t in state.rows_of_task]
     if not moved:
         return None
-    rows = np.concatenate([state.rows_of_task[t] for t in moved])
+    parts = [state.rows_of_task[t] for t in moved]
+    rows = np.concatenate(parts)
     tasks = state.d_task[rows]
-    shift = np.fromiter((new_start[t] - state.start[t] for t in tasks), dtype="int64", count=len(tasks))
+    # Each row's shift is its task's: one value per moved task, repeated over the task's rows.
+    shift = np.repeat(np.array([new_start[t] - state.start_list[t] for t in moved], dtype="int64"),
+                      [len(p) for p in parts])
     start, end = state.start[tasks], state.end[tasks]
     first_week = max(0, int((start.min() - state.week0[0]) // 7))
     last_week = min(len(state.week0), int((end.max() + shift.max() - state.week0[0]) // 7) + 1)
     window = slice(first_week, last_week)
-    old = state.contrib(rows, start, end, window)
-    new = state.contrib(rows, start + shift, end + shift, window)
+    # Old and new placements in one call: the rows twice, before and after the shift.
+    both = state.contrib(np.concatenate([rows, rows]), np.concatenate([start, start + shift]),
+                         np.concatenate([end, end + shift]), window)
+    old, new = both[:len(rows)], both[len(rows):]
     affected = np.unique(state.d_res[rows])
     load = state.load[affected].copy()
     np.add.at(load[:, window], np.searchsorted(affected, state.d_res[rows]), new - old)
@@ -201,6 +224,7 @@ def level(tasks: pd.DataFrame, allocations: pd.DataFrame, people: pd.DataFrame, 
     workload = weekly_load(tasks, allocations, people, pools, weeks)
     state = _State(tasks, allocations, weeks, workload)
     flt = total_float.reindex(tasks.index).fillna(0.0).clip(lower=0).to_numpy(dtype=float)
+    state.flt_list = flt.tolist()
     by_pred = _links_by_predecessor(links, tasks.index)
     free = (movable.reindex(tasks.index).fillna(False).to_numpy(dtype=bool) if movable is not None
             else np.ones(len(tasks), dtype=bool))
@@ -252,6 +276,7 @@ def _apply_best_move(state: _State, links: dict[int, list[tuple[int, str, float]
     candidates = on_cell[np.lexsort((on_cell, -flt[on_cell]))][:MAX_CANDIDATES]
     finish = int(state.end[state.dated].max())
     target_before = float(state.excess(state.load[r], r).sum())
+    start, end, start0, flt_list = state.start_list, state.end_list, state.start0_list, state.flt_list
     best: tuple | None = None
     for t in (int(c) for c in candidates):
         clear = int(week_end - state.start[t])
@@ -261,11 +286,10 @@ def _apply_best_move(state: _State, links: dict[int, list[tuple[int, str, float]
             if shift <= 0 or shift > limit + 1e-9:
                 break
             new_start = _propagate(state, links, t, shift)
-            total_shift = {v: s - state.start0[v] for v, s in new_start.items()}
-            beyond = [v for v, s in total_shift.items() if s > flt[v] + 1e-9]
+            beyond = [v for v, s in new_start.items() if s - start0[v] > flt_list[v] + 1e-9]
             if phase == 1 and beyond:
                 break
-            new_finish = max(finish, max(s + int(state.end[v] - state.start[v]) for v, s in new_start.items()))
+            new_finish = max(finish, max(s + (end[v] - start[v]) for v, s in new_start.items()))
             if phase == 1 and new_finish > finish:
                 break
             evaluated = _evaluate(state, new_start)
@@ -282,7 +306,7 @@ def _apply_best_move(state: _State, links: dict[int, list[tuple[int, str, float]
             target_after = float(new_excess[where[0]].sum()) if where.size else target_before
             if target_after >= target_before - TOLERANCE:
                 continue
-            newly_critical = sum(1 for v in beyond if state.start[v] == state.start0[v])
+            newly_critical = sum(1 for v in beyond if start[v] == start0[v])
             score = (newly_critical, new_finish - finish, target_after, shift, t)
             if best is None or score < best[0]:
                 best = (score, new_start, affected, load)
@@ -292,8 +316,9 @@ def _apply_best_move(state: _State, links: dict[int, list[tuple[int, str, float]
         return False
     _, new_start, affected, load = best
     for v, s in new_start.items():
-        duration = state.end[v] - state.start[v]
+        duration = state.end_list[v] - state.start_list[v]
         state.start[v], state.end[v] = s, s + duration
+        state.start_list[v], state.end_list[v] = s, s + duration
     state.load[affected] = load
     return True
 

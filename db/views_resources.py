@@ -255,6 +255,8 @@ def levelling_preview(*, session: Session, workspace_id: int, today: date | None
     after_tasks = data.tasks.assign(start_date=plan.new_dates["start_date"], end_date=plan.new_dates["end_date"])
     workload = weekly_load(after_tasks, data.allocations, data.people, data.pools,
                            _weeks(today, weeks_before, weeks_after))
-    versions = {int(t): int(data.tasks.at[t, "version"]) for t in plan.moves.index}
+    # One vectorised lookup: a .at per moved task cost ~20 ms on a 600-move preview.
+    moved_versions = data.tasks["version"].reindex(plan.moves.index)
+    versions = dict(zip(plan.moves.index.astype(int).tolist(), moved_versions.astype(int).tolist(), strict=True))
     over_after = over_allocations(workload, after_tasks, data.allocations)
     return LevellingPreview(plan, workload, over_after, versions, source, weeks_ahead(over_after, today))

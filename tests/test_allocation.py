@@ -207,6 +207,36 @@ def test_levelled_plan_never_increases_any_resources_peak_over_allocation(specs,
     assert (plan.moves["shift_days"] > 0).all()
 
 
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(-10, 60), st.integers(0, 30), st.booleans(), st.sampled_from([8, 24, 40]),
+                          st.sampled_from([1, 2, 8])), min_size=1, max_size=12),
+       st.integers(0, 6), st.integers(1, 12))
+def test_levelling_what_if_load_is_the_allocation_modules_load_for_the_same_dates(specs, first_week, n_weeks):
+    # The search evaluates moves on day numbers, without analytics.allocation.contributions; it must give
+    # the same floats, or a move could be judged on a load the heat map would not show.
+    from analytics.allocation import contributions, demand_rows
+    from analytics.levelling import _State
+
+    tasks = _tasks({i + 1: (f"T{i}", _d(s), _d(s + n)) for i, (s, n, *_) in enumerate(specs)})
+    alloc = _alloc([(i + 1, 10 if person else None, None if person else 1, hours if person else 0,
+                     0 if person else gpus) for i, (_, _, person, hours, gpus) in enumerate(specs)])
+    people, pools = _people({10: ("A", 40, None, None)}), _pools({1: ("P", 8, None, None)})
+    weeks = week_starts(_d(-14), _d(120))
+    state = _State(tasks, alloc, weeks, weekly_load(tasks, alloc, people, pools, weeks))
+    rows = np.arange(len(state.d_task))
+    window = slice(first_week, first_week + n_weeks)
+    epoch = np.datetime64("1970-01-01", "D")
+    start, end = state.start[state.d_task], state.end[state.d_task]
+    demand = demand_rows(alloc)
+    expected = contributions(demand, epoch + start.astype("timedelta64[D]"), epoch + end.astype("timedelta64[D]"),
+                             weeks[window])
+    np.testing.assert_array_equal(state.contrib(rows, start, end, window), expected)
+    # Each task's demand rows, grouped once, are the rows a scan for the task finds.
+    for task, found in state.rows_of_task.items():
+        np.testing.assert_array_equal(found, np.nonzero(state.d_task == task)[0])
+    assert sorted(state.rows_of_task) == sorted(set(state.d_task.tolist()))
+
 # --- GPU reservations ------------------------------------------------------------------------------
 
 def _reservations(rows):
