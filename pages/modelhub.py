@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
-from db.views_modelhub import job_detail, modelhub_view
+from db.views_modelhub import job_detail, modelhub_view, runs_export
 from modelhub import jobs
 from modelhub.datasets import DatasetError, uploads
 from modelhub.registry import CONFIG_NAMES, RegistryError
@@ -193,10 +193,11 @@ with results_tab:
                                                           "GPU, a measured fp32 matmul probe on a CPU."),
             "metric_value": st.column_config.NumberColumn("Metric", format="%.4g"),
             "peak_memory_mb": st.column_config.NumberColumn("Peak memory (MB)", format="%.0f")})
-        cols = st.columns(2)
-        cols[0].download_button("Export CSV", view.export_csv, "benchmark_runs.csv", "text/csv", key="mh_csv")
-        cols[1].download_button("Export JSON", view.export_json, "benchmark_runs.json", "application/json",
-                                key="mh_json")
+        cols = st.columns(2)  # the files are built when a button is pressed, not on every run of the page
+        cols[0].download_button("Export CSV", runs_export(factory=session_factory(), fmt="csv"),
+                                "benchmark_runs.csv", "text/csv", key="mh_csv")
+        cols[1].download_button("Export JSON", runs_export(factory=session_factory(), fmt="json"),
+                                "benchmark_runs.json", "application/json", key="mh_json")
     if view.samples:
         st.subheader("Generated samples")
         st.caption("Text the language models wrote at the end of their newest runs (a smoke run's model is "

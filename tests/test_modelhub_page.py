@@ -149,3 +149,14 @@ def test_a_refused_upload_says_why_and_stores_nothing(app_db, tmp_path, monkeypa
     assert any("the columns 'text' and 'label'" in e.value.replace("\\", "") for e in at.error)
     assert not any(c.value.startswith("dataset=") for c in at.code)
     assert not (tmp_path / "data" / "uploads").exists() or not any((tmp_path / "data" / "uploads").iterdir())
+
+
+def test_results_offer_both_exports_only_once_runs_are_stored(app_db):
+    at = _open(app_db)
+    assert at.get("download_button") == []
+    with app_db["factory"].begin() as s:
+        repo.add_run(session=s, values=RUN)
+    at = _open(app_db)
+    buttons = at.get("download_button")
+    assert [b.proto.label for b in buttons] == ["Export CSV", "Export JSON"]
+    assert not at.exception

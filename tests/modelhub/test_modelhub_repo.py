@@ -81,3 +81,17 @@ def test_unknown_job_and_kind_are_refused(factory):
             repo.get_job(session=s, job_id=99)
         with pytest.raises(ValidationError, match="kind"):
             repo.create_job(session=s, kind="dance", model_name="mlp")
+
+
+def test_runs_export_for_a_download_button_reads_the_runs_stored_when_pressed(factory):
+    from db.views_modelhub import runs_export
+
+    build_csv, build_json = runs_export(factory=factory, fmt="csv"), runs_export(factory=factory, fmt="json")
+    with factory.begin() as s:  # stored after the callables were made (the page ran) but before the press
+        repo.add_run(session=s, values=RUN)
+    with factory() as s:
+        assert build_csv() == repo.export_runs(session=s, fmt="csv")
+        assert build_json() == repo.export_runs(session=s, fmt="json")
+    assert [r["model_name"] for r in json.loads(build_json())] == ["mlp"]
+    with pytest.raises(ValidationError, match="format"):
+        runs_export(factory=factory, fmt="xml")  # refused when the button is drawn, not when pressed
