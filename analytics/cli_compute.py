@@ -15,7 +15,8 @@ the fp8 column (and, for serving, 1-byte weights), fp32 the fp32 column (4-byte 
 serving). ``--kind`` picks which catalogue prices (on-demand by default). Serving prints two $/1M figures: one
 replica at ``--utilisation`` and the fleet sized for the load (``fleet_…``: × monthly tokens = ``monthly_usd``).
 A refusal (unknown GPU, a precision the GPU has no peak for, a zero or negative size, MFU outside (0, 1], a GPU
-without a catalogue price of the kind and no ``--price``) is one line on stderr and exit code 2.
+without a catalogue price of the kind and no ``--price``, a number outside 1e-9 to 1e24 in magnitude, an unknown
+or abbreviated flag) is one line on stderr naming the flag, and exit code 2.
 """
 
 from __future__ import annotations
@@ -36,11 +37,18 @@ PRECISIONS = {"bf16": ("bf16", 2.0, 2.0), "fp16": ("bf16", 2.0, 2.0), "fp8": ("f
               "fp32": ("fp32", 4.0, 4.0)}
 
 
+MIN_MAGNITUDE, MAX_MAGNITUDE = 1e-9, 1e24
+
+
 class _RefusalError(Exception):
     pass
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # No abbreviations: `serve --token 1e9` silently meaning --tokens-per-day is a typo accepted, not a flag.
+        super().__init__(*args, allow_abbrev=False, **kwargs)
+
     def error(self, message: str) -> None:  # one line and exit 2, like every refusal of the CLI
         raise _RefusalError(message)
 
@@ -52,6 +60,11 @@ def _number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+    # Products of a few inputs must stay finite and non-zero in a double: 1e300 parameters made the FLOPs inf
+    # and the JSON "Infinity". Real inputs sit far inside (1e-9 MFU or 1e24 tokens are already typos).
+    if value != 0 and not MIN_MAGNITUDE <= abs(value) <= MAX_MAGNITUDE:
+        raise argparse.ArgumentTypeError(f"{text!r} is outside {MIN_MAGNITUDE:g} to {MAX_MAGNITUDE:g} "
+                                         "(is the unit right?)")
     return value
 
 
