@@ -18,6 +18,17 @@ from db.models import ChangeLog, Tracked, Workspace, utcnow
 _PENDING = "_founderdeck_pending_history"
 # Bookkeeping columns that change on every write and would only add noise to a diff.
 _NOISE = {"updated_at", "version"}
+# Built once: every flush writes through it, and a statement object keeps its compiled-cache key.
+_INSERT = insert(ChangeLog.__table__)
+_KEYS: dict[Any, tuple[str, ...]] = {}
+
+
+def _keys(mapper: Any) -> tuple[str, ...]:
+    """The column attributes a snapshot records, per mapper (fixed once mapped; looked up per written row)."""
+    keys = _KEYS.get(mapper)
+    if keys is None:
+        keys = _KEYS[mapper] = tuple(a.key for a in mapper.column_attrs if a.key not in _NOISE)
+    return keys
 
 
 def _jsonable(value: Any) -> Any:
@@ -29,10 +40,7 @@ def _jsonable(value: Any) -> Any:
 def _snapshot(obj: Tracked, *, before: bool = False) -> dict[str, Any]:
     state = inspect(obj)
     values: dict[str, Any] = {}
-    for attr in state.mapper.column_attrs:
-        key = attr.key
-        if key in _NOISE:
-            continue
+    for key in _keys(state.mapper):
         if before:
             hist = state.attrs[key].history
             value = hist.deleted[0] if hist.deleted else getattr(obj, key)
@@ -89,7 +97,7 @@ def _write_changes(session: Session, _ctx: Any) -> None:
         if isinstance(obj, Tracked):
             pending.append(_entry(session, obj, "create", None, _snapshot(obj)))
     if pending:
-        session.connection().execute(insert(ChangeLog.__table__), pending)
+        session.connection().execute(_INSERT, pending)
 
 
 @event.listens_for(Session, "after_rollback")
