@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 import db.history  # noqa: E402,F401
@@ -225,8 +226,11 @@ def main() -> None:
         add_benchmark_runs(factory)
         write_s = time.perf_counter() - began
         runs_s = write_s - plan_s - scenarios_s
-        # WAL mode: committed rows may still sit in the -wal file until a checkpoint, so count both.
-        size = sum(f.stat().st_size for f in (path, path.with_name(path.name + "-wal")) if f.exists())
+        # WAL mode: committed rows may still sit in the -wal file (with superseded page copies) until a
+        # checkpoint; move them into the database file so its size is the data's.
+        with factory() as s:
+            s.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        size = path.stat().st_size
         print(f"large workspace: {PROJECTS * TASKS_PER_PROJECT:,} tasks, {PEOPLE} people, {RISKS} risks, "
               f"{GPUS} GPU pools, {SCENARIOS} cost scenarios + {RUNS:,} benchmark runs — {ROWS:,} rows written "
               f"through the repositories in {write_s:.1f} s ({ROWS / write_s:,.0f} rows/s, validated, with history; "
