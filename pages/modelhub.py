@@ -62,7 +62,8 @@ models_tab, run_tab, results_tab, errata_tab = st.tabs(["Models", "Train & bench
 
 with models_tab:
     st.dataframe(
-        view.registry.drop(columns=["description"]), hide_index=True, width="stretch",
+        # Every registered model at once: the registry is a few dozen rows, and a scrolled ten-row box hid a third.
+        view.registry.drop(columns=["description"]), hide_index=True, width="stretch", height="content",
         column_config={
             "name": "Model", "family": "Family", "task": "Task", "source": "Documents' section", "dataset": "Data",
             "metric": st.column_config.TextColumn("Metric", help="↑ higher is better, ↓ lower is better"),
