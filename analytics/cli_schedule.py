@@ -29,7 +29,8 @@ MAX_BYTES = 20_000_000
 MAX_ITERATIONS = 1_000_000
 # A hundred years per task or lag: longer is a typo (seconds or hours typed as days), and dates stop at 2262.
 MAX_DAYS = 36_500
-_LINK = re.compile(r"^(\d+)\s*(FS|SS|FF|SF)?\s*(?:([+-])\s*(\d+(?:\.\d+)?)\s*d?)?$", re.IGNORECASE)
+# ASCII digits only: Unicode \d took '١' (Arabic-Indic one) as task 1, a second spelling of an id.
+_LINK = re.compile(r"^(\d+)\s*(FS|SS|FF|SF)?\s*(?:([+-])\s*(\d+(?:\.\d+)?)\s*d?)?$", re.IGNORECASE | re.ASCII)
 _ESTIMATES = ("optimistic", "likely", "pessimistic")
 
 
@@ -93,7 +94,7 @@ def read_tasks(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         if len(cells) > len(header):
             raise RefusalError(f"{path}: row {n}: has {len(cells)} cells but the header has {len(header)} columns")
         row = dict(zip(header, [c.strip() for c in cells] + [""] * (len(header) - len(cells)), strict=True))
-        if not re.fullmatch(r"\d{1,9}", row["id"]):
+        if not re.fullmatch(r"[0-9]{1,9}", row["id"]):
             raise RefusalError(f"{path}: row {n}, column 'id': must be a whole number, got {row['id']!r}")
         task_id = int(row["id"])
         if task_id in seen:
