@@ -8,11 +8,14 @@ Every refusal is one line on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
+from pathlib import Path
 from typing import Any, NoReturn
 
 from modelhub import registry
+from modelhub.config import TRAIN_KEYS
 from modelhub.datasets import DatasetError
 from modelhub.registry import RegistryError
 
@@ -37,6 +40,66 @@ def _settings(pairs: list[str]) -> dict[str, str]:
     return out
 
 
+# The trainer's keys (modelhub.config.TrainConfig): the range each must fall in, or the run crashes or means
+# nothing (eval_every=0 divided by zero, accumulate=0 stepped no gradients, seed=-1 failed in numpy, lr=nan in
+# torch's optimiser, steps=-3 "trained" nothing and reported success).
+_AT_LEAST_ONE = ("steps", "batch_size", "accumulate", "eval_every")
+_NOT_NEGATIVE = ("warmup_steps", "weight_decay", "grad_clip", "threads")
+_PRECISIONS = ("auto", "fp32", "bf16")
+MAX_THREADS = 1024
+
+
+def _check_settings(name: str, config: dict[str, Any], defaults: dict[str, Any]) -> None:
+    """Refuse, naming the key, a setting the trainer or the model cannot run with."""
+    for key, value in config.items():
+        bad = None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            if key == "precision" and value not in _PRECISIONS:
+                bad = f"one of {', '.join(_PRECISIONS)}"
+            elif key in ("precision", "compile_backend", "dataset") and not str(value).strip():
+                bad = "not empty"
+        elif not math.isfinite(value):
+            bad = "a finite number"
+        elif key in _AT_LEAST_ONE and value < 1:
+            bad = "at least 1"
+        elif key in _NOT_NEGATIVE and value < 0:
+            bad = "0 or more"
+        elif key == "threads" and value > MAX_THREADS:
+            bad = f"at most {MAX_THREADS}"
+        elif key == "lr" and value <= 0:
+            bad = "above 0"
+        elif key == "min_lr_ratio" and not 0 <= value <= 1:
+            bad = "between 0 and 1"
+        elif key == "seed" and not 0 <= value < 2**32:
+            bad = "between 0 and 2**32 - 1"
+        elif key in TRAIN_KEYS:
+            pass
+        # A model's own sizes, counts and rates all default to positive numbers (0 for a dropout): a negative
+        # size was a torch traceback, a zero one a model that cannot learn.
+        elif isinstance(defaults.get(key), int) and defaults[key] > 0 and value < 1:
+            bad = "at least 1"
+        elif isinstance(defaults.get(key), float) and defaults[key] > 0 and value <= 0:
+            bad = "above 0"
+        elif value < 0:
+            bad = "0 or more"
+        if bad:
+            raise CliError(f"--set {key}={value!r}: model {name!r} needs {key} {bad}")
+
+
+def _validate(args: argparse.Namespace) -> None:
+    """Every check train and bench make before any work: names, config, --set values, bench's step counts."""
+    names = registry.list_models() if args.command == "bench" and args.name == "all" else [registry.get(args.name).name]
+    overrides = _settings(args.set)
+    for name in names:
+        merged = registry.resolve_config(name, args.config, **overrides)
+        _check_settings(name, {k: merged[k] for k in overrides}, registry.get(name).config(args.config))
+    if args.command == "bench":
+        if args.steps < 1:
+            raise CliError(f"--steps {args.steps}: bench needs at least 1 timed step")
+        if args.warmup < 0:
+            raise CliError(f"--warmup {args.warmup}: must be 0 or more")
+
+
 def _factory(upgrade: bool = True) -> Any:
     from db import migrate
     from db.engine import database_url, make_engine, make_session_factory
@@ -48,12 +111,19 @@ def _factory(upgrade: bool = True) -> Any:
 
 
 def _check_device(name: str) -> None:
+    import torch
+
     from modelhub.trainer import pick_device
 
     try:
-        pick_device(name)
+        device = pick_device(name)
     except (ValueError, RuntimeError) as exc:  # torch.device('tpu') is a RuntimeError
         raise CliError(f"--device {name!r}: {str(exc).splitlines()[0]}") from None
+    # torch.device also names 'meta', 'xla', 'hpu' ...: the trainer runs on none of them ('meta' crashed mid-run).
+    if device.type not in ("cpu", "cuda", "mps"):
+        raise CliError(f"--device {name!r}: the trainer runs on auto, cpu, cuda[:N] or mps")
+    if device.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise CliError(f"--device {name!r}: this machine has no MPS device")
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -100,6 +170,7 @@ class _ProgressBar:
 def _train(args: argparse.Namespace) -> int:
     from modelhub import trainer
 
+    _validate(args)
     recipe = registry.create(args.name, args.config, **_settings(args.set))
     quiet = int(os.environ.get("RANK", "0")) != 0
     if recipe.kind == "fit":
@@ -134,10 +205,9 @@ def _bench(args: argparse.Namespace) -> int:
     from db.transaction import transaction
     from modelhub import bench
 
+    _validate(args)  # refuse before measuring anything
     names = registry.list_models() if args.name == "all" else [registry.get(args.name).name]
     overrides = _settings(args.set)
-    for name in names:
-        registry.resolve_config(name, args.config, **overrides)  # refuse before measuring anything
     factory = None if args.no_save else _factory()
     for name in tqdm(names, desc="bench", unit="model", disable=len(names) == 1):
         # The training run for the metric is the long part: its own bar (cleared after each model of 'all').
@@ -168,11 +238,18 @@ def _bench(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from db import modelhub_repo
 
+    if args.output:  # before the database is touched: a bad path was a FileNotFoundError traceback
+        target = Path(args.output)
+        if target.is_dir() or not target.parent.is_dir():
+            raise CliError(f"--output {args.output!r}: " + ("is a folder" if target.is_dir() else "no such folder"))
     with _factory()() as session:
         text = modelhub_repo.export_runs(session=session, fmt=args.format)
     if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        try:
+            with open(args.output, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+        except OSError as exc:  # permissions, a full disk
+            raise CliError(f"--output {args.output!r}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text)
     return 0
@@ -211,8 +288,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; 0 on success, 2 with one line on stderr for any refusal."""
+def main(argv: list[str] | None = None, *, check_only: bool = False) -> int:
+    """Run the CLI; 0 on success, 2 with one line on stderr for any refusal.
+
+    ``check_only``: ``train`` and ``bench`` make every check they make before training, then return 0 without
+    training (the property tests drive thousands of argument lists through the real parser and checks).
+    """
     from db.transaction import StorageError
     from db.validation import ValidationError
 
@@ -220,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         if getattr(args, "device", "auto") != "auto":
             _check_device(args.device)
+        if check_only and args.command in ("train", "bench"):
+            _validate(args)
+            return 0
         handler = {"list": _list, "train": _train, "bench": _bench, "export": _export, "run-job": _run_job}
         return handler[args.command](args)
     except (CliError, RegistryError, DatasetError, ValidationError, StorageError) as exc:
