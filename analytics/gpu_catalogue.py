@@ -45,7 +45,8 @@ class Gpu:
             raise CatalogueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
         tflops = getattr(self, f"{precision}_tflops")
         if tflops is None or not tflops > 0:
-            raise CatalogueError(f"{self.key} has no {precision} peak in the catalogue")
+            raise CatalogueError(f"precision: {self.key} has no {precision} peak in the catalogue; choose another "
+                                 "precision or GPU")
         return float(tflops) * 1e12
 
 
