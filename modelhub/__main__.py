@@ -185,7 +185,11 @@ def _train(args: argparse.Namespace) -> int:
         if result.world_size > 1:
             import torch.distributed as dist
 
-            dist.destroy_process_group()  # torchrun warns about a process group left open
+            # Tear down together: a rank that destroys its gloo group while a peer is still saving or evaluating
+            # can abort at exit ("terminate called without an active exception"); torchrun also warns about a
+            # process group left open.
+            dist.barrier()
+            dist.destroy_process_group()
     if not quiet:
         entry = registry.get(args.name)
         value = metrics.get(entry.metric)

@@ -20,4 +20,5 @@ if __name__ == "__main__":
     rank = dist.get_rank()
     torch.save({"state": recipe.model.state_dict(), "world": result.world_size, "losses":
                 [h["loss"] for h in result.history], "metrics": result.metrics}, out / f"rank{rank}.pt")
+    dist.barrier()  # as modelhub's CLI does: both ranks reach the end before either tears the group down
     dist.destroy_process_group()
