@@ -37,6 +37,7 @@ RISKS = EditorSpec(
 COMPUTED = ("score", "emv_usd", "linked_tasks")
 TOP_N = 10
 TREND_WEEKS = 26
+DELETED_SHOWN = 20  # restore buttons on the Risks page; older deletions are in the Projects page's paged list
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,8 @@ class RisksView:
     catalogue: list[dict[str, Any]]  # catalogue entries not yet in the workspace
     tasks: dict[int, str]  # task id → "project › task", for the link editor
     links: dict[int, list[int]]  # risk id → linked task ids
-    deleted: pd.DataFrame  # deleted risks, newest first: title, deleted_at
+    deleted: pd.DataFrame  # the DELETED_SHOWN most recently deleted risks, newest first: id, title, deleted_at
+    deleted_total: int  # every deleted risk (the Projects page's restore list pages through them all)
 
 
 def _links(session: Session, workspace_id: int) -> dict[int, list[int]]:
@@ -159,9 +161,8 @@ def risks_view(
             linked_tasks=shown["linked_tasks"].to_numpy()),
         [grid.ids[i] for i in positions], [grid.versions[i] for i in positions], grid.options)
     live = shown[shown["status"] != "closed"]
-    deleted = [r for r in repo.list_rows(session=session, model=Risk, workspace_id=workspace_id,
-                                         include_deleted=True) if r.deleted_at is not None]
-    deleted.sort(key=lambda r: r.deleted_at, reverse=True)
+    # Paged in the database: a long-used register's bin is never loaded whole for one page run.
+    deleted = repo.deleted_rows(session=session, workspace_id=workspace_id, limit=DELETED_SHOWN, table_name="risk")
     heat = heat_map(live)
     late = overdue(shown, today)
     cards = RiskCards(open_risks=len(live), net_emv_usd=float(live["emv_usd"].sum()),
@@ -175,6 +176,7 @@ def risks_view(
         tasks=tasks, links=links,
         deleted=pd.DataFrame([{"id": r.id, "title": r.title, "deleted_at": r.deleted_at} for r in deleted],
                              columns=["id", "title", "deleted_at"]),
+        deleted_total=repo.deleted_counts(session=session, workspace_id=workspace_id).get("risk", 0),
     )
 
 

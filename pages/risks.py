@@ -247,6 +247,9 @@ with history_tab:
     st.subheader("Deleted risks")
     if view.deleted.empty:
         st.caption("Nothing deleted. Deleted risks appear here and can be restored with their task links.")
+    elif view.deleted_total > len(view.deleted):
+        st.caption(f"The {len(view.deleted)} most recently deleted of {view.deleted_total} deleted risks; the "
+                   "restore list on the Projects page pages through them all.")
     for item in view.deleted.itertuples():
         left, right = st.columns([5, 1])
         left.markdown(f"**{plain(item.title)}** — deleted {pd.Timestamp(item.deleted_at):%Y-%m-%d %H:%M} UTC")

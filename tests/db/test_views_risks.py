@@ -200,3 +200,19 @@ def test_the_risk_adjusted_schedule_counts_working_days_when_asked(factory, work
     # Working days: 10 end on Fri 15 Jan (two working weeks); 15 end on Fri 22 Jan.
     assert working.working_days
     assert (working.plan_finish, working.finish["p80_date"]) == (date(2027, 1, 15), date(2027, 1, 22))
+
+
+def test_the_risks_page_lists_only_the_newest_deletions_and_counts_them_all(factory, workspace_id):
+    from db.views_risks import DELETED_SHOWN
+
+    with factory.begin() as s:
+        ids = [repo.create(session=s, model=Risk, values={"workspace_id": workspace_id, "category": "market",
+                                                          "title": f"Bin {n:02d}"}).id
+               for n in range(DELETED_SHOWN + 5)]
+    for risk_id in ids:  # one transaction each: deleted_at increases with the id
+        with factory.begin() as s:
+            repo.soft_delete(session=s, model=Risk, row_id=risk_id)
+    with factory() as s:
+        view = risks_view(session=s, workspace_id=workspace_id, today=TODAY)
+    assert view.deleted_total == DELETED_SHOWN + 5
+    assert view.deleted["id"].tolist() == ids[::-1][:DELETED_SHOWN]  # newest first, the oldest five left out
