@@ -40,18 +40,24 @@ def reaches(session: Session, start: int, goal: int) -> bool:
     return session.scalar(_REACH, {"start": start, "goal": goal}) is not None
 
 
-def check_new_link(session: Session, values: dict[str, Any], row: int | None) -> None:
-    """Refuse a self-link, a duplicate, a link across workspaces, or one that closes a cycle."""
+def check_new_link(session: Session, values: dict[str, Any], row: int | None) -> TaskDependency | None:
+    """Refuse a self-link, a duplicate, a link across workspaces, or one that closes a cycle.
+
+    Returns the soft-deleted link with this pair, if there is one, for the caller to revive: the pair is
+    unique in the table, deleted rows included, so one query answers both "duplicate?" and "twin?" (an
+    import writes thousands of links, and this was one of three queries per link).
+    """
     pred, succ = values["predecessor_id"], values["successor_id"]
     if pred == succ:
         raise ValidationError([FieldError("dependency", "successor_id", "a task cannot depend on itself", row)])
-    duplicate = select(TaskDependency.id).where(
-        TaskDependency.predecessor_id == pred, TaskDependency.successor_id == succ, TaskDependency.deleted_at.is_(None))
-    if session.scalar(duplicate) is not None:
+    same_pair = session.scalars(select(TaskDependency).where(
+        TaskDependency.predecessor_id == pred, TaskDependency.successor_id == succ)).first()
+    if same_pair is not None and same_pair.deleted_at is None:
         message = f"task {succ} already depends on task {pred}"
         raise ValidationError([FieldError("dependency", "successor_id", message, row)])
     if reaches(session, succ, pred):
         raise_cycle(session, values["workspace_id"], pred, succ, row)
+    return same_pair
 
 
 def raise_cycle(session: Session, workspace_id: int, pred: int, succ: int, row: int | None) -> None:

@@ -131,8 +131,7 @@ def create(*, session: Session, model: type[T], values: dict[str, Any], row: int
     if model is Risk:
         _check_risk_response(cleaned, None, row)
     if model is TaskDependency:
-        check_new_link(session, cleaned, row)
-        twin = deleted_twin(session, cleaned["predecessor_id"], cleaned["successor_id"])
+        twin = check_new_link(session, cleaned, row)
         if twin is not None:  # the pair is unique in the table: re-adding a deleted link brings it back
             for field, value in cleaned.items():
                 setattr(twin, field, value)
