@@ -337,58 +337,12 @@ PLAN_MODELS: tuple[type[Tracked], ...] = (
     Baseline, Allocation, GpuReservation, RiskTaskLink,
 )
 
-# --- compute cost engine (issue 4): its tables go below this line, listed in COMPUTE_MODELS ---
-COST_SCENARIO_KINDS = ("training", "serving", "both")
+# --- compute cost engine (issue 4): its tables live in db/models_compute.py, listed in COMPUTE_MODELS ---
+# Imported by name (re-exported here, so `from db.models import GpuOverride` keeps working); import
+# db.models (not db.models_compute) first, as every module does, or the circular import fails.
+from db.models_compute import COST_SCENARIO_KINDS, CostScenario, GpuOverride, GpuPrice  # noqa: E402,F401
 
-
-class GpuOverride(Tracked, Base):
-    """A workspace's own GPU catalogue row: a new GPU, or its figures for a bundled one (same key)."""
-
-    __tablename__ = "gpu_override"
-    __label__ = "GPU catalogue row"
-    __unique_live__ = (("workspace_id", "gpu"),)
-
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id"), index=True)
-    gpu: Mapped[str] = mapped_column(String(40), info={"label": "GPU key"})
-    name: Mapped[str] = mapped_column(String(120))
-    # Dense peaks in TFLOP/s; memory in GB; bandwidth in TB/s (the units of analytics/data/gpus.csv).
-    bf16_tflops: Mapped[float] = mapped_column(info={"min": 0, "label": "bf16 TFLOP/s"})
-    fp8_tflops: Mapped[float | None] = mapped_column(info={"min": 0, "label": "fp8 TFLOP/s"})
-    fp32_tflops: Mapped[float | None] = mapped_column(info={"min": 0, "label": "fp32 TFLOP/s"})
-    memory_gb: Mapped[float] = mapped_column(info={"min": 0, "label": "memory (GB)"})
-    bandwidth_tbs: Mapped[float] = mapped_column(info={"min": 0, "label": "bandwidth (TB/s)"})
-    usd_per_gpu_hour: Mapped[float | None] = mapped_column(info={"min": 0, "label": "$/GPU-hour"})
-    # Every figure keeps where it came from and when, like the bundled rows.
-    source: Mapped[str] = mapped_column(Text)
-    as_of: Mapped[str] = mapped_column(String(20), info={"label": "as of"})
-
-
-class CostScenario(Tracked, Base):
-    """A saved compute-cost estimate. The figures the revenue engine reads are real columns."""
-
-    __tablename__ = "cost_scenario"
-    __label__ = "cost scenario"
-    __unique_live__ = (("workspace_id", "name"),)
-
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id"), index=True)
-    name: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[str] = mapped_column(String(20), default="both", info={"choices": COST_SCENARIO_KINDS})
-    gpu: Mapped[str] = mapped_column(String(40), default="", info={"label": "GPU key"})
-    # The form's inputs and every computed figure, so a scenario can be shown and recomputed later.
-    inputs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    results: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # Serving COGS per 1M tokens (the sized fleet's cost per token) and the training cost, in USD.
-    serving_usd_per_m_input: Mapped[float | None] = mapped_column(info={"min": 0, "label": "$/1M input tokens"})
-    serving_usd_per_m_output: Mapped[float | None] = mapped_column(info={"min": 0, "label": "$/1M output tokens"})
-    training_cost_usd: Mapped[float | None] = mapped_column(info={"min": 0, "label": "training cost (USD)"})
-    # None: the training cost is one-off; N: spread evenly over N months (training_cost_usd / N a month).
-    training_amortise_months: Mapped[int | None] = mapped_column(info={"min": 1, "label": "amortised over (months)"})
-    # Private scenarios stay internal: never in the pitch view or an export.
-    private: Mapped[bool] = mapped_column(Boolean, default=False)
-    notes: Mapped[str] = mapped_column(Text, default="")
-
-
-COMPUTE_MODELS: tuple[type[Tracked], ...] = (GpuOverride, CostScenario)
+COMPUTE_MODELS: tuple[type[Tracked], ...] = (GpuOverride, CostScenario, GpuPrice)
 
 # --- modelhub (issue 5): its tables go below this line, listed in MODELHUB_MODELS ---
 # Benchmark runs and jobs are global measurements of a machine, not Tracked: see db/models_modelhub.py.
