@@ -84,7 +84,10 @@ class CostReport:
 def _price(key: str, gpus: pd.DataFrame, prices: pd.DataFrame, given: float | None, kind: str) -> PriceRange:
     if given is not None:
         return PriceRange(given, given, given, "input")
-    own = gpus.loc[key].get("usd_per_gpu_hour") if "usd_per_gpu_hour" in gpus.columns else None
+    # A merged table (analytics.gpu_catalogue.merge_prices, with ``origin``) already holds the GPU row's price
+    # where no workspace price row of the kind overrides it; only a bare bundled table needs it applied here.
+    merged = "origin" in prices.columns
+    own = gpus.loc[key].get("usd_per_gpu_hour") if "usd_per_gpu_hour" in gpus.columns and not merged else None
     if own is not None and not pd.isna(own):
         # A workspace row has one price and no kind (no column for it): it is used whatever kind is picked.
         return PriceRange(float(own), float(own), float(own),
@@ -92,7 +95,7 @@ def _price(key: str, gpus: pd.DataFrame, prices: pd.DataFrame, given: float | No
     found = price_range(key, prices, kind)
     if found is None:
         raise CatalogueError(f"no {kind.replace('_', '-')} $/GPU-hour for {key!r} in the catalogue: enter a price "
-                             "or pick another price kind")
+                             "(or add one under 'Your prices') or pick another price kind")
     return found
 
 
@@ -109,7 +112,7 @@ def _cost_vs_gpu(request: CostRequest, gpus: pd.DataFrame, prices: pd.DataFrame,
     """
     of_kind = prices[prices["kind"] == request.price_kind].groupby("gpu")["usd_per_gpu_hour"].median()
     price = of_kind.reindex(gpus.index)
-    if "usd_per_gpu_hour" in gpus.columns:  # a workspace's own price wins, as in the main estimate
+    if "usd_per_gpu_hour" in gpus.columns and "origin" not in prices.columns:  # as in _price: not merged yet
         price = gpus["usd_per_gpu_hour"].astype(float).fillna(price)
     peak = gpus[f"{request.precision}_tflops"].astype(float) * 1e12
     keep = price.notna().to_numpy() & (peak > 0).to_numpy()

@@ -121,6 +121,48 @@ def gpu(key: str, table: pd.DataFrame | None = None) -> Gpu:
                bandwidth_tbs=float(row["bandwidth_tbs"]), source=str(row["source"]), as_of=str(row["as_of"]))
 
 
+PRICE_COLUMNS = ["provider", "gpu", "kind", "usd_per_gpu_hour", "source", "as_of"]
+# Where a merged price row comes from: the bundled table, a workspace price row, or a workspace GPU row's one price.
+CATALOGUE, WORKSPACE, GPU_ROW = "catalogue", "workspace", "workspace GPU row"
+
+
+def merge_prices(bundled: pd.DataFrame, own: pd.DataFrame | None = None,
+                 gpu_rows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The price table a workspace's estimates read: ``bundled`` with the workspace's own prices on top.
+
+    Precedence for one (GPU, kind), highest first (a typed-in price on the form beats all three):
+
+    1. ``own``: the workspace's price rows (provider, gpu, kind, usd_per_gpu_hour, source, as_of). Its rows
+       for a (GPU, kind) *replace* the bundled rows of that (GPU, kind): a negotiated price is the price, not
+       one more sample for the median. A kind the catalogue lacks is added.
+    2. ``gpu_rows``: the workspace's GPU catalogue rows (indexed by key, with ``usd_per_gpu_hour``, ``source``
+       and ``as_of``). One price with no provider or kind, so it stands for every kind that (1) leaves open.
+    3. The bundled rows.
+
+    Kinds nobody priced keep the catalogue's rows. The result has the bundled columns plus ``origin``
+    (``catalogue``, ``workspace`` or ``workspace GPU row``); a table with ``origin`` is already merged, so
+    :func:`analytics.compute_report.build_report` does not apply the GPU rows' price a second time.
+    """
+    base = bundled[PRICE_COLUMNS].assign(origin=CATALOGUE)
+    parts = []
+    if own is not None and not own.empty:
+        parts.append(own[PRICE_COLUMNS].assign(origin=WORKSPACE))
+    taken = {(g, k) for part in parts for g, k in zip(part["gpu"], part["kind"], strict=True)}
+    if gpu_rows is not None and not gpu_rows.empty and "usd_per_gpu_hour" in gpu_rows.columns:
+        priced = gpu_rows[gpu_rows["usd_per_gpu_hour"].notna()]
+        single = [{"provider": GPU_ROW, "gpu": key, "kind": kind, "usd_per_gpu_hour": float(row["usd_per_gpu_hour"]),
+                   "source": f"{row['source']} (one price, used for every kind)", "as_of": str(row["as_of"]),
+                   "origin": GPU_ROW}
+                  for key, row in priced.iterrows() for kind in PRICE_KINDS if (key, kind) not in taken]
+        if single:
+            parts.append(pd.DataFrame(single))
+            taken |= {(r["gpu"], r["kind"]) for r in single}
+    if not parts:
+        return base
+    keep = [(g, k) not in taken for g, k in zip(base["gpu"], base["kind"], strict=True)]
+    return pd.concat([base[keep], *parts], ignore_index=True)
+
+
 @dataclass(frozen=True)
 class PriceRange:
     """$/GPU-hour low / base / high for one GPU and the rows they come from."""
@@ -131,8 +173,17 @@ class PriceRange:
     source: str
 
 
+def _cite(provider: str, usd: float, as_of: str, origin: str, source: str) -> str:
+    # A workspace's own price names its source too: the bundled rows' sources are on the price table.
+    own = "" if origin == CATALOGUE else f"; {origin}: {source}"
+    return f"{provider} ${usd:.2f} ({as_of}{own})"
+
+
 def price_range(key: str, prices: pd.DataFrame | None = None, kind: str = "on_demand") -> PriceRange | None:
-    """Cheapest, median and dearest catalogue price of ``kind`` for a GPU (None when the table has none)."""
+    """Cheapest, median and dearest price of ``kind`` for a GPU (None when the table has none).
+
+    ``prices`` is the bundled table (default) or a workspace's :func:`merge_prices` table.
+    """
     if kind not in PRICE_KINDS:
         raise CatalogueError(f"price kind must be one of {', '.join(PRICE_KINDS)}, got {kind!r}")
     prices = price_table() if prices is None else prices
@@ -140,7 +191,9 @@ def price_range(key: str, prices: pd.DataFrame | None = None, kind: str = "on_de
     if rows.empty:
         return None
     usd = rows["usd_per_gpu_hour"].astype(float)
-    cited = "; ".join(f"{p} ${u:.2f} ({d})" for p, u, d in zip(rows["provider"], usd, rows["as_of"], strict=True))
+    origins = rows["origin"] if "origin" in rows.columns else [CATALOGUE] * len(rows)
+    cited = "; ".join(_cite(p, u, d, o, s) for p, u, d, o, s in zip(rows["provider"], usd, rows["as_of"], origins,
+                                                                   rows["source"], strict=True))
     return PriceRange(low=float(usd.min()), base=float(usd.median()), high=float(usd.max()), source=cited)
 
 
