@@ -56,7 +56,8 @@ class GpuPrice(Tracked, Base):
     gpu: Mapped[str] = mapped_column(String(40), info={"label": "GPU key"})
     provider: Mapped[str] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(20), info={"choices": PRICING_KINDS})
-    usd_per_gpu_hour: Mapped[float] = mapped_column(info={"min": 0, "label": "$/GPU-hour"})
+    # Above zero (db.gpu_prices says so; a "min" here would let 0 through with a less exact message).
+    usd_per_gpu_hour: Mapped[float] = mapped_column(info={"label": "$/GPU-hour"})
     source: Mapped[str] = mapped_column(Text)
     as_of: Mapped[str] = mapped_column(String(20), info={"label": "as of"})
 

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from analytics.calibration import MeasuredRun
 from analytics.compute_report import CostReport, CostRequest, build_report
-from analytics.gpu_catalogue import api_price_table, merged_gpus, price_table
+from analytics.gpu_catalogue import api_price_table, merge_prices, merged_gpus, price_table
 from db import repo
 from db.cost_scenarios import deleted_scenarios, gpu_frame, scenarios
+from db.gpu_prices import price_frame
 from db.models import Workspace
 from db.models_modelhub import BenchmarkRun
 
@@ -29,7 +30,8 @@ class ComputeView:
     error: str | None  # why there is no report (unknown GPU, no price), in words
     gpus: pd.DataFrame  # merged catalogue, with origin and the workspace's price/id/version where it has a row
     own_gpus: pd.DataFrame  # the workspace's own GPU rows by key, with id and version (the editable grid)
-    prices: pd.DataFrame
+    prices: pd.DataFrame  # the merged price table the estimate reads (merge_prices: with an ``origin`` column)
+    own_prices: pd.DataFrame  # the workspace's own price rows with id and version (the "Your prices" grid)
     runs: pd.DataFrame  # benchmark runs to calibrate with, indexed by id (empty until the modelhub stores some)
     runs_note: str
     run: MeasuredRun | None  # the chosen run
@@ -76,7 +78,9 @@ def compute_cost(*, session: Session, workspace_id: int, request: CostRequest, r
         gpus = gpus.join(own[["usd_per_gpu_hour", "id", "version"]], how="left")
     runs, note = benchmark_runs(session=session)
     run = measured_run(runs, run_id)
-    prices, api = price_table(), api_price_table()
+    # One merged table feeds the estimate, the cost-by-GPU chart, the assumptions and the page's price table.
+    own_prices = price_frame(session=session, workspace_id=workspace_id)
+    prices, api = merge_prices(price_table(), own_prices, own), api_price_table()
     report, error = None, None
     try:
         report = build_report(request, gpus, prices, api, run)
@@ -91,6 +95,7 @@ def compute_cost(*, session: Session, workspace_id: int, request: CostRequest, r
     deleted = pd.DataFrame([[s.name, s.gpu, s.deleted_at] for s in gone], columns=["name", "gpu", "deleted_at"],
                            index=pd.Index([s.id for s in gone], name="id"))
     return ComputeView(workspace=ws.name, illustrative=ws.illustrative, report=report, error=error, gpus=gpus,
-                       own_gpus=own, prices=prices, runs=runs, runs_note=note, run=run, scenarios=table,
+                       own_gpus=own, prices=prices, own_prices=own_prices, runs=runs, runs_note=note, run=run,
+                       scenarios=table,
                        scenario_inputs={s.id: dict(s.inputs) for s in saved},
                        scenario_versions={s.id: s.version for s in saved}, deleted=deleted)
