@@ -103,7 +103,20 @@ CATALOGUE_ORDER = ["name", "origin", "bf16_tflops", "fp8_tflops", "fp32_tflops",
                    "usd_per_gpu_hour", "as_of", "source"]
 PRICE_COLUMNS = {"provider": "Provider", "gpu": "GPU", "kind": "Kind",
                  "usd_per_gpu_hour": st.column_config.NumberColumn("$ / GPU-hour", format="$%.2f"),
-                 "source": "Source", "as_of": "As of"}
+                 "source": "Source", "as_of": "As of",
+                 "origin": st.column_config.TextColumn("Origin", help="catalogue (bundled), workspace (your price "
+                                                       "row) or workspace GPU row (its one price, every kind)")}
+
+
+def price_edit_columns(gpus: list[str], kinds: list[str]) -> dict:
+    """The "Your prices" grid's columns: choices for the GPU and kind, units in the headers."""
+    return {"gpu": st.column_config.SelectboxColumn("GPU", options=gpus, required=True),
+            "provider": st.column_config.TextColumn("Provider", required=True, max_chars=80),
+            "kind": st.column_config.SelectboxColumn("Kind", options=kinds, required=True),
+            "usd_per_gpu_hour": st.column_config.NumberColumn("$ / GPU-hour", format="$%.2f", min_value=0.0,
+                                                              required=True),
+            "source": st.column_config.TextColumn("Source", required=True, help="where the price comes from"),
+            "as_of": st.column_config.TextColumn("As of", required=True, max_chars=20, help="date of the source")}
 BREAK_EVEN_COLUMNS = {
     "provider": "Provider", "model": "API model",
     "api_usd_per_m_blended": st.column_config.NumberColumn("API $ / 1M tokens (blended)", format="$%.3f",

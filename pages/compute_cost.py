@@ -16,6 +16,7 @@ from db.cost_scenarios import (
     restore_scenario,
     save_scenario,
 )
+from db.gpu_prices import PRICE_EDIT_COLUMNS, save_price_grid
 from db.models import GpuOverride
 from db.views_compute import compute_cost
 from pages import _compute_charts as charts
@@ -97,8 +98,8 @@ with st.form("compute_form"):
     t2.number_input("$ per GPU-hour", min_value=0.01, value=None, key="cc_price", placeholder="catalogue price",
                     help="Empty: the catalogue's median price of the kind below and its low–high range.")
     t1.selectbox("Price kind", list(KINDS), format_func=KINDS.get, key="cc_price_kind",
-                 help="Which dated catalogue prices (training and serving). A workspace GPU row has one price, "
-                      "used for every kind.")
+                 help="Which dated prices (training and serving): your prices of that kind where you have "
+                      "them, else a workspace GPU row's one price, else the catalogue's.")
     t2.checkbox("Attention FLOPs (12·L·d·s per token)", value=True, key="cc_attention",
                 help="Off: 6·N·D alone, the textbook rule (7B × 1T tokens = 4.2e22 FLOPs).")
     t1.number_input("Layers", min_value=1, value=None, step=1, key="cc_n_layers", placeholder="inferred",
@@ -280,11 +281,33 @@ st.subheader("GPU catalogue")
 st.caption("Dense peaks (no sparsity) in TFLOP/s, memory in GB, bandwidth in TB/s, each row with its source and date.")
 st.dataframe(view.gpus[[c for c in charts.CATALOGUE_ORDER if c in view.gpus.columns]], width="stretch",
              column_config={"_index": st.column_config.TextColumn("Key"), **charts.CATALOGUE_COLUMNS})
-with st.expander("GPU prices ($ per GPU-hour, by provider and kind, dated)"):
+with st.expander("GPU prices ($ per GPU-hour, by provider and kind, dated; with this workspace's prices)"):
     st.dataframe(view.prices, hide_index=True, width="stretch", column_config=charts.PRICE_COLUMNS)
-    st.caption("A GPU with no row of a kind has no price of that kind: enter one rather than guess. A workspace "
-               "GPU row below carries one price for every kind; price rows per provider and kind are not stored "
-               "per workspace (that needs a new table).")
+    st.caption("A GPU with no row of a kind has no price of that kind: enter one rather than guess. Your price "
+               "rows of a GPU and kind replace the bundled rows of that GPU and kind; a workspace GPU row's one "
+               "price stands for every kind you have not priced.")
+st.markdown("**Your prices** (stored in this workspace): a negotiated or quoted $ per GPU-hour by provider and "
+            "kind. Add, edit or delete rows, then *Save prices*; one bad cell and nothing is saved.")
+price_nonce = st.session_state.setdefault("price_grid_nonce", 0)
+price_key = f"price_grid_{price_nonce}"
+with st.container(key="price_grid_box"):
+    st.data_editor(view.own_prices[list(PRICE_EDIT_COLUMNS)].astype({"usd_per_gpu_hour": "float64"}), key=price_key,
+                   hide_index=True, num_rows="dynamic", width="stretch",
+                   column_config=charts.price_edit_columns(gpu_keys, list(KINDS)))
+price_ids = [int(i) for i in view.own_prices["id"]]
+price_versions = [int(v) for v in view.own_prices["version"]]
+
+
+def _save_prices() -> None:
+    changes = st.session_state.get(price_key, {})
+    if run_action(lambda session: save_price_grid(session=session, workspace_id=workspace_id, ids=price_ids,
+                                                  versions=price_versions, changes=changes),
+                  lambda r: f"Saved prices: {r.describe()}" if r.total else "Nothing to save: edit cells first",
+                  in_callback=True):
+        st.session_state["price_grid_nonce"] = price_nonce + 1  # a fresh grid shows the saved rows
+
+
+st.button("Save prices", on_click=_save_prices, key="price_grid_save", icon=":material/save:")
 with st.expander("Add or override a GPU (stored in this workspace)"), st.form("gpu_row", clear_on_submit=True):
     a, b, c = st.columns(3)
     values = {
