@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from db.cost_scenarios import add_gpu
@@ -28,12 +29,28 @@ def test_a_cost_scenario_saved_in_the_browser_is_stored_with_its_costs(app_serve
 def _edit_first_row(page, right: int, value: str) -> None:
     """Type ``value`` into the grid's first row, ``right`` cells right of the key (the grid draws on a canvas)."""
     grid = page.locator(".st-key-gpu_grid_box")
-    grid.scroll_into_view_if_needed()  # the grid is at the foot of a long page; mouse clicks need it on screen
-    box = grid.get_by_test_id("data-grid-canvas").bounding_box()
-    page.mouse.click(box["x"] + 40, box["y"] + 35 + 17)
-    for _ in range(right):
-        page.keyboard.press("ArrowRight")
-    page.keyboard.press("Enter")
+    canvas = grid.get_by_test_id("data-grid-canvas")
+    for attempt in range(3):
+        grid.scroll_into_view_if_needed()  # the grid is at the foot of a long page; mouse clicks need it on screen
+        # Charts above it may still be drawing on a loaded machine: click once the grid has stopped moving.
+        box = None
+        while True:
+            page.wait_for_timeout(250)
+            now = canvas.bounding_box()
+            if now == box:
+                break
+            box = now
+        page.mouse.click(box["x"] + 40, box["y"] + 35 + 17)
+        for _ in range(right):
+            page.keyboard.press("ArrowRight")
+        page.keyboard.press("Enter")
+        try:
+            page.locator("#portal input").wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")  # the click missed the cell: close whatever opened and aim again
     page.locator("#portal input").fill(value)
     page.keyboard.press("Tab")
     # The grid mirrors its cells into an accessible table: wait until it holds the edit.
