@@ -14,7 +14,16 @@ import numpy as np
 import pandas as pd
 
 from analytics.calibration import MeasuredRun, calibrate
-from analytics.gpu_catalogue import CatalogueError, MfuDefault, PriceRange, default_mfu, gpu, model_class, price_range
+from analytics.gpu_catalogue import (
+    CatalogueError,
+    MfuDefault,
+    PriceRange,
+    default_mfu,
+    gpu,
+    merge_prices,
+    model_class,
+    price_range,
+)
 from analytics.serving_cost import (
     ServingEstimate,
     ServingInputs,
@@ -81,17 +90,9 @@ class CostReport:
     unit: str = "token"  # what the training count is in: "token", or "sample" for a sample-based run
 
 
-def _price(key: str, gpus: pd.DataFrame, prices: pd.DataFrame, given: float | None, kind: str) -> PriceRange:
+def _price(key: str, prices: pd.DataFrame, given: float | None, kind: str) -> PriceRange:
     if given is not None:
         return PriceRange(given, given, given, "input")
-    # A merged table (analytics.gpu_catalogue.merge_prices, with ``origin``) already holds the GPU row's price
-    # where no workspace price row of the kind overrides it; only a bare bundled table needs it applied here.
-    merged = "origin" in prices.columns
-    own = gpus.loc[key].get("usd_per_gpu_hour") if "usd_per_gpu_hour" in gpus.columns and not merged else None
-    if own is not None and not pd.isna(own):
-        # A workspace row has one price and no kind (no column for it): it is used whatever kind is picked.
-        return PriceRange(float(own), float(own), float(own),
-                          f"workspace row ({gpus.loc[key, 'as_of']}; one price, used for every kind)")
     found = price_range(key, prices, kind)
     if found is None:
         raise CatalogueError(f"no {kind.replace('_', '-')} $/GPU-hour for {key!r} in the catalogue: enter a price "
@@ -112,8 +113,6 @@ def _cost_vs_gpu(request: CostRequest, gpus: pd.DataFrame, prices: pd.DataFrame,
     """
     of_kind = prices[prices["kind"] == request.price_kind].groupby("gpu")["usd_per_gpu_hour"].median()
     price = of_kind.reindex(gpus.index)
-    if "usd_per_gpu_hour" in gpus.columns and "origin" not in prices.columns:  # as in _price: not merged yet
-        price = gpus["usd_per_gpu_hour"].astype(float).fillna(price)
     peak = gpus[f"{request.precision}_tflops"].astype(float) * 1e12
     keep = price.notna().to_numpy() & (peak > 0).to_numpy()
     keys = gpus.index[keep]
@@ -140,7 +139,11 @@ def build_report(request: CostRequest, gpus: pd.DataFrame, prices: pd.DataFrame,
                  run: MeasuredRun | None = None) -> CostReport:
     """Every figure of the Compute cost page. Raises :class:`CatalogueError` for an unknown GPU or no price."""
     chip = gpu(request.gpu, gpus)
-    price = _price(request.gpu, gpus, prices, request.price, request.price_kind)
+    if "origin" not in prices.columns and "usd_per_gpu_hour" in gpus.columns:
+        # A bare bundled table with workspace GPU rows that carry one price: the precedence lives in one place,
+        # merge_prices (a table with ``origin`` is merged already).
+        prices = merge_prices(prices, None, gpus)
+    price = _price(request.gpu, prices, request.price, request.price_kind)
     mfu = _mfu(request)
     base = TrainingInputs(params=request.params, active_params=request.active_params, tokens=request.tokens,
                           n_gpus=request.n_gpus, precision=request.precision, mfu=mfu.base, mfu_low=mfu.low,
