@@ -6,6 +6,7 @@ these out, the recipe reads the rest.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -42,3 +43,45 @@ class TrainConfig:
 
 TRAIN_DEFAULTS: dict[str, Any] = TrainConfig().as_dict()
 TRAIN_KEYS = tuple(TRAIN_DEFAULTS)
+
+# The range each trainer key must fall in, or the run crashes or means nothing (eval_every=0 divided by zero,
+# accumulate=0 stepped no gradients, seed=-1 failed in numpy, lr=nan in torch's optimiser, steps=-3 "trained"
+# nothing and reported success).
+_AT_LEAST_ONE = ("steps", "batch_size", "accumulate", "eval_every")
+_NOT_NEGATIVE = ("warmup_steps", "weight_decay", "grad_clip", "threads")
+PRECISIONS = ("auto", "fp32", "bf16")
+MAX_THREADS = 1024
+
+
+def setting_problem(key: str, value: Any, default: Any) -> str | None:
+    """What ``value`` must be for ``key`` (e.g. "at least 1"), or None when it can run.
+
+    ``default`` is the entry's own value of the key: a model's sizes, counts and rates all default to positive
+    numbers (0 for a dropout), so a negative size (a torch traceback) or a zero one (a model that cannot learn)
+    is refused by the sign of its default.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        if key == "precision" and value not in PRECISIONS:
+            return f"one of {', '.join(PRECISIONS)}"
+        if key in ("precision", "compile_backend", "dataset") and not str(value).strip():
+            return "not empty"
+        return None
+    checks = (
+        (not math.isfinite(value), "a finite number"),
+        (key in _AT_LEAST_ONE and value < 1, "at least 1"),
+        (key in _NOT_NEGATIVE and value < 0, "0 or more"),
+        (key == "threads" and value > MAX_THREADS, f"at most {MAX_THREADS}"),
+        (key == "lr" and value <= 0, "above 0"),
+        (key == "min_lr_ratio" and not 0 <= value <= 1, "between 0 and 1"),
+        (key == "seed" and not 0 <= value < 2**32, "between 0 and 2**32 - 1"),
+    )
+    for failed, need in checks:
+        if failed:
+            return need
+    if key in TRAIN_DEFAULTS:
+        return None
+    if isinstance(default, int) and not isinstance(default, bool) and default > 0 and value < 1:
+        return "at least 1"
+    if isinstance(default, float) and default > 0 and value <= 0:
+        return "above 0"
+    return "0 or more" if value < 0 else None

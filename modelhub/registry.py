@@ -47,6 +47,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from modelhub.config import setting_problem
+
 CONFIG_NAMES = ("smoke", "default", "scale")
 TASKS = ("image-classification", "text-classification", "language-modeling")
 
@@ -188,7 +190,11 @@ def resolve_config(name: str, config: str = "default", **overrides: Any) -> dict
             continue
         if key not in merged:
             raise RegistryError(f"model {name!r} has no setting {key!r}; settings: {', '.join(sorted(merged))}")
-        merged[key] = _coerce(name, key, value, merged[key])
+        coerced = _coerce(name, key, value, merged[key])
+        # Here, not in one caller: the CLI, the page's jobs and the quality run all build configs through this.
+        if need := setting_problem(key, coerced, merged[key]):
+            raise RegistryError(f"model {name!r} needs {key} {need}, not {value!r}")
+        merged[key] = coerced
     return merged
 
 

@@ -45,6 +45,10 @@ def test_a_bad_request_is_refused_before_anything_is_stored(factory):
         jobs.submit(factory, kind="train", model_name="nope")
     with pytest.raises(RegistryError, match="steps must be a whole number"):
         jobs.submit(factory, kind="train", model_name="mlp", overrides={"steps": "many"})
+    # Out of range, as the page could send it: refused here too, not crashed in the worker (eval_every=0
+    # divided by zero once the job was running).
+    with pytest.raises(RegistryError, match="needs eval_every at least 1"):
+        jobs.submit(factory, kind="train", model_name="mlp", overrides={"eval_every": 0})
     with factory() as s:
         assert repo.list_jobs(session=s) == []
 
