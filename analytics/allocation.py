@@ -74,13 +74,15 @@ def demand_rows(allocations: pd.DataFrame) -> Demand:
                   frame["task_id"].to_numpy(dtype="int64"), frame["amount"].to_numpy(dtype=float))
 
 
-def week_fractions(starts: np.ndarray, ends: np.ndarray, weeks: pd.DatetimeIndex, *, working_days: bool) -> np.ndarray:
+def week_fractions(starts: np.ndarray, ends: np.ndarray, weeks: pd.DatetimeIndex | np.ndarray, *,
+                   working_days: bool) -> np.ndarray:
     """Share of each week (columns) covered by ``[start, end)`` of each row (rows), in 0..1.
 
-    ``working_days`` counts Monday–Friday only (out of 5), otherwise calendar days (out of 7).
-    Missing dates (NaT) give 0.
+    ``weeks``: the Mondays, as a DatetimeIndex or a datetime64[D] array (the levelling search passes arrays:
+    slicing an index per what-if move was most of its cost). ``working_days`` counts Monday–Friday only
+    (out of 5), otherwise calendar days (out of 7). Missing dates (NaT) give 0.
     """
-    w0 = weeks.values.astype("datetime64[D]")[None, :]
+    w0 = np.asarray(weeks).astype("datetime64[D]")[None, :]
     w1 = w0 + np.timedelta64(7, "D")
     valid = ~(np.isnat(starts) | np.isnat(ends))
     lo = np.where(valid, starts, _FAR_PAST)[:, None]
@@ -137,13 +139,19 @@ def capacity_matrix(people: pd.DataFrame, pools: pd.DataFrame, weeks: pd.Datetim
 
 
 def contributions(demand: Demand, task_start: np.ndarray, task_end: np.ndarray,
-                  weeks: pd.DatetimeIndex) -> np.ndarray:
+                  weeks: pd.DatetimeIndex | np.ndarray) -> np.ndarray:
     """Load of each demand row in each week: amount × share of the week the task covers."""
-    person = demand.kind == PERSON
-    frac = np.empty((len(demand.amount), len(weeks)))
+    return load_shares(demand.kind == PERSON, demand.amount, task_start, task_end, weeks)
+
+
+def load_shares(person: np.ndarray, amount: np.ndarray, task_start: np.ndarray, task_end: np.ndarray,
+                weeks: pd.DatetimeIndex | np.ndarray) -> np.ndarray:
+    """:func:`contributions` on bare arrays: ``person`` marks rows counted in working days (hours), the rest
+    (GPUs) in calendar days."""
+    frac = np.empty((len(amount), len(weeks)))
     frac[person] = week_fractions(task_start[person], task_end[person], weeks, working_days=True)
     frac[~person] = week_fractions(task_start[~person], task_end[~person], weeks, working_days=False)
-    return demand.amount[:, None] * frac
+    return amount[:, None] * frac
 
 
 def _row_positions(demand: Demand, index: pd.MultiIndex) -> np.ndarray:

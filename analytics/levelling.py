@@ -31,6 +31,7 @@ from analytics.allocation import (
     TOLERANCE,
     Workload,
     demand_rows,
+    load_shares,
     week_starts,
     weekly_load,
 )
@@ -98,7 +99,8 @@ class _State:
         self.start_list, self.end_list = self.start.tolist(), self.end.tolist()
         self.dated_list, self.start0_list = self.dated.tolist(), self.start0.tolist()
         self.weeks = weeks
-        self.week0 = (weeks.values.astype("datetime64[D]") - epoch).astype("int64")
+        self.week0_days = weeks.values.astype("datetime64[D]")
+        self.week0 = (self.week0_days - epoch).astype("int64")
         self.demand = demand_rows(allocations)
         pos = self.ids.get_indexer(self.demand.task_id)
         res = workload.load.index.get_indexer(pd.MultiIndex.from_arrays([self.demand.kind, self.demand.resource_id]))
@@ -124,17 +126,11 @@ class _State:
     def contrib(self, rows: np.ndarray, start: np.ndarray, end: np.ndarray, window: slice) -> np.ndarray:
         """Load of demand ``rows`` placed at day numbers ``start``..``end`` in the weeks ``window``.
 
-        The same arithmetic as :func:`analytics.allocation.contributions` (so the same floats), on day
-        numbers: no DatetimeIndex slice or Demand per call, which were most of a what-if move's cost.
+        :func:`analytics.allocation.load_shares` itself (the heat map's arithmetic), on arrays: no DatetimeIndex
+        slice or Demand per call, which were most of a what-if move's cost.
         """
-        w0 = self.week0[window][None, :]
-        a = np.maximum(start[:, None], w0)
-        b = np.maximum(a, np.minimum(end[:, None], w0 + 7))
-        person = self.d_person[rows]
-        frac = np.empty(a.shape)
-        frac[person] = np.busday_count(a[person].astype("datetime64[D]"), b[person].astype("datetime64[D]")) / 5.0
-        frac[~person] = (b[~person] - a[~person]).astype(float) / 7.0
-        return self.d_amount[rows][:, None] * frac
+        return load_shares(self.d_person[rows], self.d_amount[rows], start.astype("datetime64[D]"),
+                           end.astype("datetime64[D]"), self.week0_days[window])
 
     def excess(self, load: np.ndarray, rows: np.ndarray | slice) -> np.ndarray:
         over = load - self.cap[rows]

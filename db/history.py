@@ -8,6 +8,7 @@ forget it: a create, an update, a soft delete or a restore of any tracked row le
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import event, insert, inspect
@@ -20,15 +21,12 @@ _PENDING = "_founderdeck_pending_history"
 _NOISE = {"updated_at", "version"}
 # Built once: every flush writes through it, and a statement object keeps its compiled-cache key.
 _INSERT = insert(ChangeLog.__table__)
-_KEYS: dict[Any, tuple[str, ...]] = {}
 
 
+@cache
 def _keys(mapper: Any) -> tuple[str, ...]:
     """The column attributes a snapshot records, per mapper (fixed once mapped; looked up per written row)."""
-    keys = _KEYS.get(mapper)
-    if keys is None:
-        keys = _KEYS[mapper] = tuple(a.key for a in mapper.column_attrs if a.key not in _NOISE)
-    return keys
+    return tuple(a.key for a in mapper.column_attrs if a.key not in _NOISE)
 
 
 def _jsonable(value: Any) -> Any:
