@@ -23,14 +23,31 @@ from modelhub import registry
 RELATIVE_BARS = {"gpt": ("ngram", "val_loss")}
 
 
+def relative_bar(entry: registry.ModelEntry) -> tuple[str, str] | None:
+    """(reference model, metric) when the entry must beat another model's measured metric, else None."""
+    return entry.beats or RELATIVE_BARS.get(entry.name)
+
+
 def bar_label(entry: registry.ModelEntry) -> str:
     """The bar in words for tables: a number, "below ngram's measured" for a relative bar, or "" for none."""
+    parts = []
     if entry.quality_bar is not None:
-        return f"{'≥' if entry.higher_is_better else '≤'} {entry.quality_bar:g}"
-    if entry.name in RELATIVE_BARS:
-        reference, metric = RELATIVE_BARS[entry.name]
-        return f"{metric} {'above' if entry.higher_is_better else 'below'} {reference}'s measured"
-    return ""
+        parts.append(f"{'≥' if entry.higher_is_better else '≤'} {entry.quality_bar:g}")
+    if relative_bar(entry):
+        reference, metric = relative_bar(entry)  # type: ignore[misc]
+        parts.append(f"{metric} {'above' if entry.higher_is_better else 'below'} {reference}'s measured")
+    parts += [f"{m} {op.replace('>=', '≥').replace('<=', '≤')} {v:g}" for m, (op, v) in entry.extra_bars.items()]
+    return "; ".join(parts)
+
+
+def extras_hold(entry: registry.ModelEntry, metrics: dict[str, float]) -> bool:
+    """Whether every further condition of the entry's bar holds (a missing metric fails)."""
+    for metric, (op, value) in entry.extra_bars.items():
+        if metric not in metrics:
+            return False
+        if not (metrics[metric] >= value if op == ">=" else metrics[metric] <= value):
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -64,7 +81,7 @@ def measure(name: str, config: str = "default", **overrides: Any) -> tuple[dict[
 
 def models_with_bars() -> list[str]:
     """Registered models that have a quality bar (fixed or relative)."""
-    return [e.name for e in registry.entries() if e.quality_bar is not None or e.name in RELATIVE_BARS]
+    return [e.name for e in registry.entries() if e.quality_bar is not None or relative_bar(e)]
 
 
 Cache = dict[tuple[str, str], tuple[dict[str, float], float]]
@@ -81,8 +98,9 @@ def check(name: str, config: str = "default", cache: Cache | None = None, **over
         return cache[(model, config)]
 
     metric = entry.metric
-    if name in RELATIVE_BARS:
-        reference, metric = RELATIVE_BARS[name]
+    relative = relative_bar(entry)
+    if relative:
+        reference, metric = relative
         ref_metrics, _ = measured(reference)
         bar, source = ref_metrics[metric], f"{reference}'s measured {metric}"
     elif entry.quality_bar is not None:
@@ -91,10 +109,13 @@ def check(name: str, config: str = "default", cache: Cache | None = None, **over
         raise ValueError(f"model {name!r} has no quality bar")
     metrics, seconds = measured(name, **overrides)
     value = metrics[metric]
-    if name in RELATIVE_BARS:  # must strictly beat the reference model
+    if relative:  # must strictly beat the reference model, and meet a fixed bar on the entry's metric too
         passed = value > bar if entry.higher_is_better else value < bar
+        if entry.quality_bar is not None:
+            passed = passed and bool(entry.passes(metrics[entry.metric]))
     else:
         passed = bool(entry.passes(value))
+    passed = passed and extras_hold(entry, metrics)
     return QualityRow(model=name, config=config, metric=metric, bar=bar, bar_source=source, measured=value,
                       passed=passed, higher_is_better=entry.higher_is_better, seconds=seconds, metrics=metrics)
 

@@ -11,7 +11,18 @@ A **torch recipe** (``TorchRecipe``) owns an ``nn.Module`` and its data:
 - ``evaluate(model)``: ``{metric: value}``, including the entry's metric (e.g. ``test_accuracy``) and,
   for early stopping, its validation twin (``val_accuracy``);
 - ``example_batch(batch_size)``: a batch for FLOP counting and benchmarks;
-- ``generate(model, n)``: optional text samples (``[]`` when the model does not generate).
+- ``generate(model, n)``: optional text samples (``[]`` when the model does not generate);
+- ``figures(model)``: optional pictures of what the model learned (sample grids, boxes, masks, attention,
+  learning curves), as JSON-ready dicts the Modelhub page draws (``[]`` by default). Each dict has ``kind``
+  and ``title`` and, by kind:
+
+  - ``"images"``: ``images`` — N×H×W (grey) or N×H×W×3 (RGB) nested lists of floats in [0, 1], boxes and
+    masks already drawn into the pixels; optional ``captions`` (N strings);
+  - ``"heatmap"``: ``z`` (rows × columns), optional ``x`` and ``y`` tick labels;
+  - ``"lines"``: ``x`` and ``series`` (name → values), optional ``x_label`` and ``y_label``;
+  - ``"scatter"``: ``x``, ``y`` and ``labels`` (one per point, coloured by label).
+
+  Keep them small (≤ 64 images of ≤ 64×64 px): they are stored with the run.
 
 A **fit recipe** (``FitRecipe``: scikit-learn pipelines, counting models) has ``fit()``, ``evaluate()``,
 ``predict_inputs()`` and counts of training/prediction units; the harness times ``fit`` and ``predict``.
@@ -75,6 +86,10 @@ class TorchRecipe:
         """Text samples from the model; the base class generates nothing."""
         return []
 
+    def figures(self, model: nn.Module) -> list[dict[str, Any]]:
+        """Pictures of what the model learned (see the module docstring); the base class draws none."""
+        return []
+
 
 class FitRecipe:
     """Base class for recipes trained by one ``fit`` call (scikit-learn pipelines, counting models)."""
@@ -110,6 +125,10 @@ class FitRecipe:
         return 0
 
     def generate(self, n: int = 1) -> list[str]:
+        return []
+
+    def figures(self) -> list[dict[str, Any]]:
+        """Pictures of what the fitted model learned (see the module docstring); none by default."""
         return []
 
 

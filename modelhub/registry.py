@@ -50,7 +50,11 @@ from typing import Any
 from modelhub.config import setting_problem
 
 CONFIG_NAMES = ("smoke", "default", "scale")
-TASKS = ("image-classification", "text-classification", "language-modeling")
+TASKS = (
+    "image-classification", "text-classification", "language-modeling", "image-generation",
+    "reinforcement-learning", "multimodal-classification", "translation", "object-detection",
+    "semantic-segmentation", "transfer-learning", "compression", "demonstration",
+)
 
 
 class RegistryError(ValueError):
@@ -74,6 +78,10 @@ class ModelEntry:
     description: str = ""
     as_written_of: str | None = None  # set on a variant that reproduces the documents' wrong code
     errata: str = ""
+    # Further conditions of the bar, all of which must hold too: metric → (">=" or "<=", value).
+    extra_bars: dict[str, tuple[str, float]] = field(default_factory=dict)
+    # A bar that is another model's measured metric on the same data: (reference model, metric); strictly beaten.
+    beats: tuple[str, str] | None = None
 
     def config(self, name: str = "default") -> dict[str, Any]:
         """The merged config: trainer defaults < this entry's ``default`` < the named config."""
@@ -107,6 +115,8 @@ def register(
     description: str = "",
     as_written_of: str | None = None,
     errata: str = "",
+    extra_bars: dict[str, tuple[str, float]] | None = None,
+    beats: tuple[str, str] | None = None,
 ) -> Callable[[Callable[[dict[str, Any]], Any]], Callable[[dict[str, Any]], Any]]:
     """Decorator: record ``builder(config) -> recipe`` under ``name`` and return the builder unchanged."""
     if task not in TASKS:
@@ -116,6 +126,9 @@ def register(
         raise RegistryError(f"model {name!r}: configs {missing} are missing (every entry has {CONFIG_NAMES})")
     if as_written_of is not None and not errata:
         raise RegistryError(f"model {name!r}: an as-written variant needs its errata text")
+    bad_ops = [m for m, (op, _) in (extra_bars or {}).items() if op not in (">=", "<=")]
+    if bad_ops:
+        raise RegistryError(f"model {name!r}: extra_bars {bad_ops} need '>=' or '<='")
 
     def wrap(builder: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], Any]:
         if name in _REGISTRY and _REGISTRY[name].builder is not builder:
@@ -124,6 +137,7 @@ def register(
             name=name, family=family, task=task, source=source, dataset=dataset, metric=metric,
             higher_is_better=higher_is_better, quality_bar=quality_bar, configs=configs, builder=builder,
             description=description, as_written_of=as_written_of, errata=errata,
+            extra_bars=dict(extra_bars or {}), beats=beats,
         )
         return builder
 
