@@ -350,5 +350,10 @@ import db.models_modelhub  # noqa: E402,F401 - registers the tables on Base.meta
 
 MODELHUB_MODELS: tuple[type[Tracked], ...] = ()
 
+# --- economics (issues 6 and 8): revenue scenarios, market/pitch documents, checklists (db/models_economics.py) ---
+from db.models_economics import ChecklistItem, RevenueScenario, WorkspaceDocument  # noqa: E402
+
+ECONOMICS_MODELS: tuple[type[Tracked], ...] = (RevenueScenario, WorkspaceDocument, ChecklistItem)
+
 # Every user-edited table: validation, history, the restore list and backups walk this tuple.
-TRACKED_MODELS: tuple[type[Tracked], ...] = PLAN_MODELS + COMPUTE_MODELS + MODELHUB_MODELS
+TRACKED_MODELS: tuple[type[Tracked], ...] = PLAN_MODELS + COMPUTE_MODELS + MODELHUB_MODELS + ECONOMICS_MODELS
