@@ -14,6 +14,7 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("Plan", "pages/risks.py", "Risks", ":material/warning:"),
     ("Plan", "pages/data.py", "Import & export", ":material/import_export:"),
     ("Economics", "pages/compute_cost.py", "Compute cost", ":material/memory:"),
+    ("Economics", "pages/revenue.py", "Revenue", ":material/payments:"),
     ("Measure", "pages/modelhub.py", "Modelhub", ":material/model_training:"),
 )
 

@@ -14,6 +14,7 @@ import sys
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "schedule": ("analytics.cli_schedule", "critical path and schedule Monte Carlo for a task list (CSV)"),
     "compute": ("analytics.cli_compute", "training and serving cost estimates from the GPU catalogue"),
+    "revenue": ("analytics.cli_revenue", "the monthly revenue model of a scenario file (JSON), with Monte Carlo"),
 }
 
 

@@ -17,6 +17,7 @@ from db import repo
 from db.catalogues import phase_template, risk_catalogue
 from db.demo_compute import add_demo_cost_scenario
 from db.demo_resources import add_demo_resources
+from db.demo_revenue import add_demo_revenue_scenarios
 from db.demo_risks import link_demo_risks
 from db.demo_roadmap import add_demo_roadmap
 from db.models import (
@@ -144,6 +145,7 @@ def create_demo_workspace(*, session: Session, today: date | None = None, name: 
     # After the roadmap: reservations are drawn around the final task dates.
     add_demo_resources(session=session, workspace_id=ws.id, today=today)
     add_demo_cost_scenario(session=session, workspace_id=ws.id)
+    add_demo_revenue_scenarios(session=session, workspace_id=ws.id)  # after the cost scenario they name
     return ws
 
 

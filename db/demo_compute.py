@@ -25,10 +25,13 @@ DEMO_PRICE = {"gpu": "h100-sxm", "provider": "Example cloud (illustrative quote)
               "source": "Illustrative demo quote, not a real offer: replace it with your provider's"}
 
 
+DEMO_SCENARIO_NAME = "Lexora 8B: train + serve (illustrative)"
+
+
 def add_demo_cost_scenario(*, session: Session, workspace_id: int) -> None:
     """Save the demo's base cost scenario (computed, flagged illustrative in its notes) and its quoted price."""
     add_price(session=session, workspace_id=workspace_id, values=dict(DEMO_PRICE))
     report = build_report(DEMO_REQUEST, merged_gpus(), price_table(), api_price_table())
-    values = scenario_values(report, name="Lexora 8B: train + serve (illustrative)",
+    values = scenario_values(report, name=DEMO_SCENARIO_NAME,
                              notes="Demo scenario: sizes and load are illustrative; figures from the catalogue.")
     save_scenario(session=session, workspace_id=workspace_id, values=values)

@@ -1,0 +1,131 @@
+"""Editing a scenario document as tables and what-if multipliers (pure: the Revenue page's grids call these).
+
+``assumption_table`` flattens every number of a scenario (streams, tiers, plans, channels, opex, training,
+funding) into rows of path, base, low, high and distribution; ``apply_assumptions`` writes an edited table
+back, and ``parse`` then checks the result, so a bad cell is refused naming its path. ``what_if`` scales
+demand, churn and prices for a quick look without saving.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from typing import Any
+
+import pandas as pd
+
+from analytics.revenue.spec import TRACKER_SOURCE, parse
+
+COLUMNS = ["path", "stream", "field", "base", "low", "high", "dist"]
+_SKIP = {"version", "months"}
+_PART = re.compile(r"([a-z_]+)(?:\[(\d+)\])?")
+
+
+def _walk(node: Any, path: str, out: list[tuple[str, Any]]) -> None:
+    if isinstance(node, dict) and set(node) <= {"low", "base", "high", "dist"} and "low" in node:
+        out.append((path, node))
+        return
+    if isinstance(node, dict):
+        if node.get("source") == TRACKER_SOURCE:  # derived from the tracker each run: not edited here
+            return
+        for key, value in node.items():
+            _walk(value, f"{path}.{key}" if path else key, out)
+    elif isinstance(node, list) and path.split(".")[-1] != "monthly_usd":
+        for i, item in enumerate(node):
+            _walk(item, f"{path}[{i}]", out)
+    elif isinstance(node, int | float) and not isinstance(node, bool) and path not in _SKIP:
+        out.append((path, node))
+
+
+def assumption_table(doc: dict[str, Any]) -> pd.DataFrame:
+    """Every editable number of ``doc`` as a row; ranges fill low/high/dist, points leave them empty."""
+    leaves: list[tuple[str, Any]] = []
+    _walk(doc, "", leaves)
+    rows = []
+    for path, value in leaves:
+        stream = ""
+        if path.startswith("streams["):
+            index = int(path[len("streams["): path.index("]")])
+            stream = str(doc["streams"][index].get("name", f"stream {index + 1}"))
+        field = path.split(".", 1)[1] if path.startswith("streams[") else path
+        if isinstance(value, dict):
+            rows.append([path, stream, field, value.get("base", (value["low"] + value["high"]) / 2), value["low"],
+                         value["high"], value.get("dist", "triangular")])
+        else:
+            rows.append([path, stream, field, float(value), math.nan, math.nan, ""])
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _set(doc: dict[str, Any], path: str, value: Any) -> None:
+    node: Any = doc
+    parts = path.split(".")
+    for i, part in enumerate(parts):
+        match = _PART.fullmatch(part)
+        if match is None:
+            raise KeyError(path)
+        key, index = match.group(1), match.group(2)
+        last = i == len(parts) - 1
+        if index is None:
+            if last:
+                node[key] = value
+            else:
+                node = node[key]
+        else:
+            if last:
+                node[key][int(index)] = value
+            else:
+                node = node[key][int(index)]
+
+
+def apply_assumptions(doc: dict[str, Any], table: pd.DataFrame) -> dict[str, Any]:
+    """``doc`` with the table's values written back (a row with low and high becomes a range); checked by ``parse``.
+
+    Raises ``SpecError`` naming the first bad field; ``doc`` itself is never changed.
+    """
+    out = copy.deepcopy(doc)
+    for row in table.itertuples(index=False):
+        low, high = row.low, row.high
+        has_range = not (low is None or high is None or pd.isna(low) or pd.isna(high))
+        base = row.base
+        if has_range:
+            value: Any = {"low": float(low), "base": float(base) if not pd.isna(base) else (low + high) / 2,
+                          "high": float(high), "dist": row.dist or "triangular"}
+        else:
+            value = float(base) if not pd.isna(base) else None
+        _set(out, str(row.path), value)
+    probe = dict(out)
+    probe.setdefault("start_month", "2000-01")
+    parse(probe)
+    return out
+
+
+def what_if(doc: dict[str, Any], demand: float = 1.0, churn: float = 1.0, price: float = 1.0) -> dict[str, Any]:
+    """New customers × ``demand``, churn × ``churn`` (capped at 1), list prices × ``price``; ranges move with them."""
+    out = copy.deepcopy(doc)
+
+    def scale(item: dict[str, Any], key: str, factor: float, cap: float | None = None) -> None:
+        v = item.get(key)
+        clip = (lambda z: min(cap, z)) if cap is not None else (lambda z: z)
+        if isinstance(v, dict):
+            item[key] = {k: clip(z * factor) if k != "dist" else z for k, z in v.items()}
+        elif isinstance(v, int | float) and not isinstance(v, bool):
+            item[key] = clip(v * factor)
+
+    for s in out.get("streams", []):
+        for key in ("new_customers_per_month", "units_per_month"):
+            scale(s, key, demand)
+        for key in ("churn_monthly", "logo_churn_monthly"):
+            scale(s, key, churn, cap=1.0)
+        for key in ("price_per_m_input", "price_per_m_output", "price_usd"):
+            scale(s, key, price)
+        for tier in s.get("tiers", []):
+            scale(tier, "new_accounts_per_month", demand)
+            scale(tier, "price_per_seat", price)
+        for channel in s.get("channels", []):
+            scale(channel, "signups_per_month", demand)
+        for plan in s.get("plans", []):
+            scale(plan, "price_monthly", price)
+        if s.get("kind") == "subscription" and s.get("churn_model") == "sbg" and churn > 0:
+            scale(s, "sbg_beta", 1 / churn)  # mean churn α/(α+β) rises as β falls
+    return out

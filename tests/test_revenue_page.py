@@ -1,0 +1,57 @@
+"""The Revenue page: the demo's scenarios computed, what-ifs unsaved, Monte Carlo on demand, edits checked."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from db.revenue import revenue_scenarios
+from db.views_revenue import revenue_view
+from pages._components import usd
+from tests.helpers import open_page
+
+pytestmark = pytest.mark.usefixtures("navigation_only")
+PAGE = "pages/revenue.py"
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_the_demo_base_case_shows_the_figures_its_domain_function_computed(app_db):
+    at = open_page(PAGE, app_db["demo"])
+    assert at.title[0].value == "Revenue"
+    with app_db["factory"]() as s:
+        view = revenue_view(session=s, workspace_id=app_db["demo"])
+    assert _metric(at, "Revenue, last 12 months") == usd(view.report.headline.revenue_last_12_usd)
+    assert view.report.headline.break_even_month is not None
+    assert len(at.get("plotly_chart")) >= 3
+    assert {"Base case (illustrative)", "Upside (illustrative)", "Downside (illustrative)"} <= set(
+        view.comparison.columns)
+
+
+def test_a_what_if_slider_changes_the_figures_but_saves_nothing(app_db):
+    at = open_page(PAGE, app_db["demo"])
+    before = _metric(at, "Revenue, last 12 months")
+    with app_db["factory"]() as s:
+        versions = {r.id: r.version for r in revenue_scenarios(session=s, workspace_id=app_db["demo"])}
+    at.slider(key="rev_demand").set_value(2.0).run()
+    assert not at.exception
+    assert _metric(at, "Revenue, last 12 months") != before
+    with app_db["factory"]() as s:
+        assert {r.id: r.version for r in revenue_scenarios(session=s, workspace_id=app_db["demo"])} == versions
+
+
+def test_monte_carlo_runs_when_asked_and_draws_its_fans(app_db):
+    at = open_page(PAGE, app_db["demo"])
+    charts = len(at.get("plotly_chart"))
+    at.number_input(key="rev_paths").set_value(500).run()
+    at.button(key="rev_mc").click().run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == charts + 4
+    assert any("500 paths" in c.value for c in at.caption)
+
+
+def test_an_empty_workspace_is_told_how_to_add_a_scenario(app_db):
+    at = open_page(PAGE, app_db["empty"])
+    assert "No revenue scenario yet" in at.info[0].value
