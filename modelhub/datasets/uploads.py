@@ -1,4 +1,5 @@
-"""The user's own data: a text file, a CSV of text,label, a zip (or folder) of images in one folder per label.
+"""The user's own data: a text file, a CSV of text,label, a zip (or folder) of images in one folder per label,
+a TSV of source<TAB>target sentence pairs (translation).
 
 Uploads are parsed in memory and stored under their SHA-256 (``store``), so no name the user chose ever
 becomes a path on disk. Zips are checked before anything is expanded: entries with ``..``, absolute paths or
@@ -18,6 +19,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from modelhub.datasets.base import DatasetError, ImageDataset, LabelledText, TextCorpus, contiguous_split, split_indices
+from modelhub.datasets.parallel import ParallelCorpus, split_pairs, tokenize
 from modelhub.paths import upload_dir
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # what a browser upload may send
@@ -27,7 +29,9 @@ MAX_RATIO = 100  # a 1 kB entry expanding to > 100 kB is how zip bombs look
 MAX_IMAGE_PIXELS = 4096 * 4096
 MIN_TEXT_CHARACTERS = 1_000
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
-KINDS = {"text": ".txt", "csv": ".csv", "images": ".zip"}
+MIN_TSV_PAIRS = 20  # fewer distinct sources leave the 15% val and test splits with one sentence or none
+MAX_TSV_TOKENS = 200  # per side of one pair: longer "sentences" are usually a file that is not pairs
+KINDS = {"text": ".txt", "csv": ".csv", "images": ".zip", "tsv": ".tsv"}
 
 
 def _check_size(data: bytes, what: str) -> None:
@@ -81,6 +85,37 @@ def parse_csv(data: bytes, name: str = "upload", seed: int = 0) -> LabelledText:
     pick = lambda rows: tuple(texts[i] for i in rows)  # noqa: E731
     return LabelledText(name=name, x_train=pick(tr), y_train=y[tr], x_val=pick(va), y_val=y[va],
                         x_test=pick(te), y_test=y[te], classes=classes, meta={"source": "upload", "rows": len(y)})
+
+
+def parse_tsv(data: bytes, name: str = "upload", seed: int = 0) -> ParallelCorpus:
+    """Sentence pairs, one ``source<TAB>target`` per line; every problem names its line.
+
+    Blank lines are skipped and a first line reading ``source<TAB>target`` is taken as a header. Pairs are
+    split by source sentence (``parallel.split_pairs``), so a source never appears in two splits.
+    """
+    _check_size(data, "TSV upload")
+    pairs: list[tuple[str, str]] = []
+    for number, line in enumerate(_decode(data, "TSV upload").splitlines(), start=1):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != 2:
+            found = "no tab" if len(fields) == 1 else f"{len(fields) - 1} tabs"
+            raise DatasetError(f"TSV upload: line {number} has {found}; each line must be source<TAB>target")
+        source, target = (" ".join(f.split()) for f in fields)
+        if number == 1 and (source.lower(), target.lower()) == ("source", "target"):
+            continue  # a header
+        if not source or not target:
+            raise DatasetError(f"TSV upload: line {number} has an empty {'source' if not source else 'target'}")
+        for side, text in (("source", source), ("target", target)):
+            if (n := len(tokenize(text))) > MAX_TSV_TOKENS:
+                raise DatasetError(f"TSV upload: line {number}'s {side} has {n:,} tokens; at most "
+                                   f"{MAX_TSV_TOKENS} are allowed")
+        pairs.append((source, target))
+    if (n := len({s for s, _ in pairs})) < MIN_TSV_PAIRS:
+        raise DatasetError(f"TSV upload: {n} distinct source sentence(s); at least {MIN_TSV_PAIRS} are needed")
+    train, val, test = split_pairs(pairs, seed)
+    return ParallelCorpus(name=name, train=train, val=val, test=test, meta={"source": "upload", "pairs": len(pairs)})
 
 
 def _safe_member(info: zipfile.ZipInfo) -> PurePosixPath | None:
@@ -167,7 +202,7 @@ def read_image_folder(folder: str | Path, size: int = 8, seed: int = 0) -> Image
     return _images_to_dataset(items, size, root.name, seed)
 
 
-PARSERS = {"text": parse_text, "csv": parse_csv, "images": parse_image_zip}
+PARSERS = {"text": parse_text, "csv": parse_csv, "images": parse_image_zip, "tsv": parse_tsv}
 
 
 def store(data: bytes, kind: str) -> str:
@@ -187,7 +222,8 @@ def store(data: bytes, kind: str) -> str:
     return f"upload:{kind}:{digest}"
 
 
-def load_stored(kind: str, digest: str, **options: object) -> TextCorpus | LabelledText | ImageDataset:
+def load_stored(kind: str, digest: str,
+                **options: object) -> TextCorpus | LabelledText | ImageDataset | ParallelCorpus:
     """A stored upload by kind and digest (the digest must be 64 hex digits: it becomes a file name)."""
     if kind not in KINDS or not re.fullmatch(r"[0-9a-f]{64}", digest):
         raise DatasetError(f"unknown upload {kind}:{digest}")
