@@ -93,10 +93,17 @@ def _as_detections(d: Detections | tuple) -> Detections:
     return Detections(boxes.reshape(-1, 4), scores.reshape(-1), labels.reshape(-1))
 
 
-def _iou_np(box: np.ndarray, gts: np.ndarray) -> np.ndarray:
-    """IoU of one box with k ground-truth boxes."""
-    return box_iou(torch.as_tensor(box[None], dtype=torch.float64),
-                   torch.as_tensor(gts, dtype=torch.float64))[0].numpy()
+def _area_np(boxes: np.ndarray) -> np.ndarray:
+    return np.clip(boxes[:, 2] - boxes[:, 0], 0, None) * np.clip(boxes[:, 3] - boxes[:, 1], 0, None)
+
+
+def _iou_np(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """N×M IoU in numpy (the metric's many tiny per-image matrices are cheaper here than as torch calls)."""
+    lt = np.maximum(a[:, None, :2], b[None, :, :2])
+    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    inter = np.clip(rb - lt, 0, None).prod(axis=2)
+    union = _area_np(a)[:, None] + _area_np(b)[None, :] - inter
+    return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
 
 
 def class_pr_curve(detections: Sequence[Detections | tuple], gt_boxes: Sequence[np.ndarray],
@@ -112,26 +119,28 @@ def class_pr_curve(detections: Sequence[Detections | tuple], gt_boxes: Sequence[
     gts = [np.asarray(b, dtype=float).reshape(-1, 4)[np.asarray(lab) == cls] for b, lab in zip(gt_boxes, gt_labels,
                                                                                               strict=True)]
     n_gt = sum(len(g) for g in gts)
-    image_ids, scores, boxes = [], [], []
+    image_ids, scores, rows, ious = [], [], [], []
     for i, d in enumerate(dets):
         mask = d.labels == cls
-        image_ids += [i] * int(mask.sum())
+        k = int(mask.sum())
+        image_ids.append(np.full(k, i))
+        rows.append(np.arange(k))
         scores.append(d.scores[mask])
-        boxes.append(d.boxes[mask])
-    if not image_ids:
+        ious.append(_iou_np(d.boxes[mask].astype(float), gts[i]))  # k × (GT boxes of this class in image i)
+    all_scores = np.concatenate(scores) if scores else np.zeros(0)
+    if len(all_scores) == 0:
         return np.zeros(0), np.zeros(0), n_gt
-    all_scores = np.concatenate(scores)
-    all_boxes = np.concatenate(boxes).astype(float)
+    all_images, all_rows = np.concatenate(image_ids), np.concatenate(rows)
     order = np.argsort(-all_scores, kind="stable")
     claimed = [np.zeros(len(g), dtype=bool) for g in gts]
     tp = np.zeros(len(order))
     for rank, j in enumerate(order):
-        img = image_ids[j]
+        img = all_images[j]
         if len(gts[img]) == 0:
             continue
-        ious = _iou_np(all_boxes[j], gts[img])
-        best = int(np.argmax(ious))
-        if ious[best] >= iou_threshold and not claimed[img][best]:
+        overlaps = ious[img][all_rows[j]]
+        best = int(np.argmax(overlaps))
+        if overlaps[best] >= iou_threshold and not claimed[img][best]:
             claimed[img][best] = True
             tp[rank] = 1.0
     ctp = np.cumsum(tp)
