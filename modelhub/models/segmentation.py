@@ -250,6 +250,8 @@ def _recipe(model_cls: type[nn.Module], config: dict[str, Any], **kwargs: Any) -
     return Segmentation(model_cls(num_classes=NUM_CLASSES, in_channels=3, width=config["width"], **kwargs), data)
 
 
+# default: 1,000 AdamW steps of 32 scenes, width 8 (75-160 k parameters); one thread of a loaded 2-core CPU
+# (load 7-10), seed 0: fcn test mIoU 0.778 in 108 s, unet 0.860 in 275 s, deeplabv3plus 0.846 in 399 s.
 _SMOKE = {"steps": 3, "batch_size": 8, "eval_every": 3, "width": 4, "n_train": 32, "n_val": 16, "n_test": 16}
 _DEFAULT = {"dataset": "scenes", "image_size": 32, "n_train": 2000, "n_val": 300, "n_test": 300, "width": 8,
             "steps": 1000, "batch_size": 32, "lr": 3e-3, "weight_decay": 1e-4, "warmup_steps": 20,
