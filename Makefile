@@ -32,6 +32,7 @@ reliability: $(STAMP)
 		tests/db/test_validation_properties.py tests/db/test_cli_properties.py tests/db/test_concurrency.py \
 		tests/db/test_transaction.py tests/db/test_io_properties.py tests/db/test_import_kill.py tests/db/test_backup.py tests/modelhub/test_job_kill_resume.py \
 		tests/test_cli_compute_properties.py tests/test_cli_schedule_properties.py tests/modelhub/test_modelhub_cli_properties.py \
+		tests/test_revenue_properties.py \
 		tests/e2e/test_security.py
 
 # Every benchmark in bench/, each against a reference measured in the same run, then one table of ratios.

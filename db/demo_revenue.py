@@ -5,6 +5,8 @@ and training costs come from the demo's cost scenario and the opex and rounds fr
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -78,3 +80,31 @@ def add_demo_revenue_scenarios(*, session: Session, workspace_id: int) -> None:
     for doc in demo_scenarios():
         save_revenue_scenario(session=session, workspace_id=workspace_id, name=doc["name"], spec=doc,
                               notes=ILLUSTRATIVE)
+
+
+EXAMPLE_TODAY = date(2027, 1, 1)  # examples/demo-scenario.json is the demo as created on this day
+
+
+def demo_scenario_file(today: date = EXAMPLE_TODAY) -> dict[str, Any]:
+    """The demo's base scenario resolved against a demo workspace created on ``today``: what the Revenue page's
+    "Scenario file" download holds, and what ships as ``examples/demo-scenario.json``."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import sessionmaker
+
+    from db.demo import create_demo_workspace
+    from db.models import Base
+    from db.revenue import resolve, revenue_scenarios
+
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with sessionmaker(engine)() as session:
+        ws = create_demo_workspace(session=session, today=today)
+        base = next(r for r in revenue_scenarios(session=session, workspace_id=ws.id) if r.name == DEMO_BASE["name"])
+        return resolve(session=session, workspace_id=ws.id, spec=base.spec, today=today).doc
+
+
+if __name__ == "__main__":  # python -m db.demo_revenue examples/demo-scenario.json
+    import json
+    import sys
+
+    Path(sys.argv[1]).write_text(json.dumps(demo_scenario_file(), indent=2) + "\n", encoding="utf-8")

@@ -120,3 +120,11 @@ def app_db(tmp_path, monkeypatch):
         empty = repo.create_workspace(session=s, name="Empty Co").id
     return {"factory": factory, "demo": demo, "empty": empty}
 
+
+
+@pytest.fixture
+def demo_doc() -> dict:
+    """The shipped demo scenario file (examples/demo-scenario.json), as the CLI reads it."""
+    import json
+
+    return json.loads((ROOT / "examples" / "demo-scenario.json").read_text(encoding="utf-8"))

@@ -22,7 +22,7 @@ def sbg_survival(alpha: np.ndarray, beta: np.ndarray, months: int) -> np.ndarray
     """Shifted-beta-geometric survival (Fader & Hardie 2007): S(a) = B(α, β + a) / B(α, β).
 
     Each customer churns at a constant rate drawn from Beta(α, β), so the cohort's churn falls with age
-    (the heavy churners leave first): churn at age a is (β + a − 1) / (α + β + a − 1).
+    (the heavy churners leave first): churn at age a is α / (α + β + a − 1).
     """
     ages = np.arange(months)[None, :]
     return np.exp(betaln(alpha, beta + ages) - betaln(alpha, beta))
