@@ -356,7 +356,12 @@ def _convnet() -> Erratum:
 
 def errata(inputs: ErrataInputs | None = None) -> list[Erratum]:
     """Every erratum, recomputed now (in the documents' order: 000, 001, 004)."""
+    # Imported here: errata_listings builds on Erratum, defined in this module.
+    from analytics.errata_listings import listing_errata
+
     inp = inputs or ErrataInputs()
-    return [_gan_sign_000(), _vae_kl(), _ngram(), _multimodal(), _naive_bayes(), _detection_two_stage(),
-            _detection_single_stage(), _segmentation(), _convnet(), _attention(inp), _gan_generator(inp),
-            _gan_discriminator(inp), _lstm()]
+    more = {e.id: e for e in listing_errata()}
+    return [_gan_sign_000(), _vae_kl(), _ngram(), _multimodal(), _naive_bayes(), more["textgen_001"],
+            more["syntax_001"], more["lenet_001"], _detection_two_stage(), _detection_single_stage(), _segmentation(),
+            _convnet(), more["od_api_corner_001"], _attention(inp), _gan_generator(inp), _gan_discriminator(inp),
+            _lstm()]

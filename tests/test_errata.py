@@ -174,3 +174,38 @@ def test_convnet_flatten_sizes_match_pytorch():
 def test_a_probability_out_of_range_is_refused():
     with pytest.raises(ValueError, match="probability"):
         em.neg_log(0.0)
+
+
+def test_the_listings_that_are_not_python_fail_to_parse_as_printed():
+    import ast
+
+    from analytics.errata_listings import OD_API_CALL, SMT_LISTING
+
+    if not SEEDS.is_dir():
+        pytest.skip(f"the source documents are not at {SEEDS}")
+    lines = next(SEEDS.glob("001_*.txt")).read_text(encoding="utf-8").split("\n")
+    for snippet, first, last in ((SMT_LISTING, 297, 307), (OD_API_CALL, 1091, 1092)):
+        printed = "\n".join(lines[first - 1:last])
+        for line in snippet.strip().split("\n"):
+            assert line.strip() in printed  # the snippet is the document's text
+        with pytest.raises(SyntaxError):
+            ast.parse(snippet)
+    table = ALL["syntax_001"].table
+    assert table["Python says"].str.startswith("SyntaxError").all() and (table["after the fix"] == "parses").all()
+
+
+def test_lenet_text_and_code_parameter_counts():
+    table = ALL["lenet_001"].table
+    conv = (5 * 5 * 6 + 6) + (5 * 5 * 6 * 16 + 16)
+    three_dense = conv + (4 * 4 * 16 * 120 + 120) + (120 * 84 + 84) + (84 * 10 + 10)
+    assert table["parameters"].iloc[0] == three_dense == 44_426
+    assert table["parameters"].iloc[1] == conv + 4 * 4 * 16 * 10 + 10
+
+
+def test_the_box_corner_and_the_text_generators():
+    corner = ALL["od_api_corner_001"].table.set_index("point")
+    assert tuple(corner.loc["correct second corner"]) == (int(0.9 * 640), int(0.6 * 480))
+    assert tuple(corner.loc["listing's second point"]) == (int((0.9 - 0.3) * 640), int((0.6 - 0.2) * 480))
+    gen = ALL["textgen_001"].table
+    assert gen["parameters (64-d inputs)"].iloc[0] == 4 * ((64 + 128) * 128 + 128) + 128 + 1
+    assert list(gen["emits a token?"]) == ["no", "no", "no", "yes"]
