@@ -41,7 +41,11 @@ for erratum in view.errata:
         st.code(erratum.says, language=None, wrap_lines=True)
         st.markdown(f"**What is wrong**: {md(erratum.problem)}")
         st.markdown(f"**Correct version**: {md(erratum.correct)}")
-        st.dataframe(erratum.table, hide_index=True, width="stretch")
+        # Four significant digits: the unscaled attention weights run down to 1e-45, which a fixed format
+        # would print as a row of zeros.
+        floats = erratum.table.select_dtypes("float").columns
+        st.dataframe(erratum.table, hide_index=True, width="stretch",
+                     column_config={c: st.column_config.NumberColumn(format="%.4g") for c in floats})
         st.caption(md(erratum.table_note))
         links = view.links[erratum.id]
         if links:

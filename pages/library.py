@@ -135,13 +135,17 @@ with frameworks_tab:
     fw = view.full.frameworks
     st.markdown(f"**TensorFlow vs PyTorch as 003 gives it**, with today's facts beside it. "
                 f"*{plain(cites([fw.cite]))}*")
-    rows = [{"aspect": r.aspect, "TensorFlow (003)": r.tensorflow, "PyTorch (003)": r.pytorch,
-             f"today (as of {r.as_of})": r.today, "document lines": ", ".join(c.short for c in r.cites),
-             "sources": " ".join(r.sources)} for r in fw.rows]
-    st.dataframe(rows, hide_index=True, width="stretch", row_height=110,
-                 column_config={f"today (as of {fw.rows[0].as_of})": st.column_config.TextColumn(width="large")})
+    # One bordered row per aspect: long cells wrap here, where a data grid would cut them off.
+    for row in fw.rows:
+        with st.container(border=True):
+            st.markdown(f"**{plain(row.aspect)}**")
+            tf_col, pt_col, today_col = st.columns([2, 2, 3])
+            tf_col.markdown(f"*TensorFlow (003)*  \n{md(row.tensorflow)}")
+            pt_col.markdown(f"*PyTorch (003)*  \n{md(row.pytorch)}")
+            today_col.markdown(f"*Today (as of {row.as_of})*  \n{md(row.today)}")
+            st.caption(plain(f"{cites(row.cites)} · sources: {', '.join(row.sources)}"))
     with st.expander("000's own comparison (and its contradiction)"):
-        st.dataframe(list(fw.doc000_rows), hide_index=True, width="stretch")
+        st.table(list(fw.doc000_rows))
         st.caption(plain(cites([fw.doc000_cite])))
     st.caption(f"Choosing: 003 §8.3 gives three criteria (project needs, team familiarity, performance): see the "
                f"Tool selection checklist. {plain(cites([fw.selection]))}")
