@@ -3,7 +3,7 @@
 What the document gives: ``from nltk.translate import statistical translators`` (a SyntaxError: a space in
 the name) and ``statistical translators.PhraseTranslator(corpus)``, which NLTK does not have; the text names
 phrase-based translation (001:L294). Its evaluation, ``nltk.translate.bleu_score.corpus_bleu(reference_texts,
-translated_texts)`` (001:L340-342), runs once the token lists are nested right, but NLTK's BLEU depends on the
+translated_texts)`` (001:L339-342), runs once the token lists are nested right, but NLTK's BLEU depends on the
 caller's tokenization; here BLEU is sacrebleu's ``corpus_bleu`` on detokenized text (its 13a tokenizer,
 4-grams, brevity penalty), the number papers report, as ``test_bleu`` (0–100) beside ``test_exact_match``.
 
@@ -19,8 +19,10 @@ chapters 4–6):
    frequency both ways, φ(t̄|s̄) and φ(s̄|t̄).
 4. A target **trigram language model** (interpolated absolute discounting, D = 0.75).
 5. A **stack decoder** (beam search over source coverage) that may jump up to ``distortion`` words, with a
-   distortion cost, a word penalty and a future-cost estimate; unknown source words are copied through.
-   Feature weights were set on the validation split.
+   distortion cost, a word bonus and a future-cost estimate; unknown source words are copied through.
+   Feature weights (LM 1, distortion 0.5 per word jumped, word bonus 1) and the limit of 3 were chosen on 300
+   validation pairs from a grid of 16 (val BLEU 55.8–69.1); a limit of 6 does not rescue the dates, whose year
+   jumps 5–7 words forward and then 9–11 back.
 """
 
 from __future__ import annotations
@@ -330,7 +332,9 @@ class PhraseBasedTranslation(FitRecipe):
 
 @register(
     "ibm1", family="smt", task="translation", source="001 §3.3.1, §3.3.3, 001:L292-308, L333-344",
-    dataset="generated", metric="test_bleu", higher_is_better=True,
+    # Bar: 60, a margin below the measured 68.0 test BLEU (default config); it misses most dates by design, since
+    # their year moves further than the distortion limit lets a phrase jump.
+    dataset="generated", metric="test_bleu", higher_is_better=True, quality_bar=60.0,
     configs={
         "smoke": {"size": 60, "iterations": 2, "beam": 2, "options": 2, "max_phrase": 2, "distortion": 1},
         "default": {"dataset": "generated", "size": 6000, "iterations": 10, "max_phrase": 4, "options": 8,

@@ -1,12 +1,12 @@
 """001 §3.3.2's neural machine translation (001:L310-331), as the encoder–decoder with attention it names.
 
-What the document gives: a Keras ``Sequential`` of ``LSTM(128, return_sequences=True)`` → ``Attention()`` →
-``Dense(output_size, softmax)``, ``categorical_crossentropy``, 100 epochs. It cannot run: ``keras.layers.
-Attention`` takes a list ``[query, value]`` and has no place in a one-input ``Sequential``; and were it made to
-run (self-attention, ``Attention()([h, h])``), it would still emit one output word per *input* position — a
-tagger, not a translator: there is no decoder, so the output can be neither longer, shorter nor reordered
-("the fifth of March 2021" has 8 tokens, "2021-03-05" 10, the year moved to the front). No as-written entry is
-registered: the code does not build, so there is nothing as written to measure.
+What the document gives (001:L320-327): a Keras ``Sequential`` of ``LSTM(128, return_sequences=True)`` →
+``Attention()`` → ``Dense(output_size, softmax)``, ``categorical_crossentropy``, 100 epochs. It cannot run:
+``keras.layers.Attention`` takes a list ``[query, value]`` and has no place in a one-input ``Sequential``; and
+were it made to run (self-attention, ``Attention()([h, h])``), it would still emit one output word per *input*
+position — a tagger, not a translator: there is no decoder, so the output can be neither longer, shorter nor
+reordered ("the fifth of March 2021" has 8 tokens, "2021-03-05" 10, the year moved to the front). No as-written
+entry is registered: the code does not build, so there is nothing as written to measure.
 
 ``seq2seq`` is what the text names (序列到序列模型、注意力机制, 001:L312), after Luong, Pham & Manning (2015):
 

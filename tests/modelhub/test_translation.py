@@ -147,4 +147,5 @@ def test_registry_entries_carry_the_bars():
     neural, statistical = registry.get("seq2seq"), registry.get("ibm1")
     assert (neural.metric, neural.quality_bar, neural.beats) == ("test_bleu", 60.0, ("ibm1", "test_bleu"))
     assert statistical.task == neural.task == "translation" and statistical.higher_is_better
+    assert (statistical.metric, statistical.quality_bar) == ("test_bleu", 60.0)
     assert "001:L310-331" in neural.source and "001:L292-308" in statistical.source
