@@ -16,6 +16,8 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("Economics", "pages/compute_cost.py", "Compute cost", ":material/memory:"),
     ("Economics", "pages/revenue.py", "Revenue", ":material/payments:"),
     ("Measure", "pages/modelhub.py", "Modelhub", ":material/model_training:"),
+    ("Library", "pages/library.py", "Library", ":material/local_library:"),
+    ("Library", "pages/errata.py", "Errata", ":material/fact_check:"),
 )
 
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 from analytics.revenue.editing import apply_assumptions
 from analytics.revenue.montecarlo import OUTPUTS
-from analytics.revenue.report import table_csv, table_excel
+from analytics.revenue.report import readable_table, table_csv, table_excel
 from analytics.revenue.spec import SpecError
 from db.revenue import delete_revenue_scenario, save_revenue_scenario
 from db.views_revenue import WhatIf, revenue_view
@@ -52,30 +52,31 @@ if view.error:
     st.error(problems(view.error), icon=":material/error:")
 
 report = view.report
-tabs = st.tabs(["Monthly model", "Metrics", "Uncertainty", "Compare", "Assumptions"]) if view.stored else []
 if report is not None:
     h = report.headline
     k = st.columns(6)
-    k[0].metric("Revenue, last 12 months", usd(h.revenue_last_12_usd))
-    k[1].metric("Gross margin, last 12 months", f"{h.gross_margin_last_12:.0%}" if not math.isnan(
-        h.gross_margin_last_12) else "–")
+    k[0].metric("Revenue, last 12 mo", usd(h.revenue_last_12_usd), help="The horizon's last 12 months.")
+    k[1].metric("Gross margin", f"{h.gross_margin_last_12:.0%}" if not math.isnan(h.gross_margin_last_12) else "–",
+                help="Over the horizon's last 12 months; inference, hosting, support and delivery are COGS.")
     k[2].metric("Break-even", report.months[h.break_even_month].strftime("%b %Y") if h.break_even_month is not None
                 else "not within the horizon", help="First month with EBITDA ≥ 0.")
     k[3].metric("Runway now", "not burning" if math.isinf(h.runway_now_months) else f"{h.runway_now_months:.1f} mo",
                 help="Cash ÷ current net burn.")
-    k[4].metric("Cash runs out", "not within the horizon" if h.cash_out_month is None
-                else report.months[h.cash_out_month].strftime("%b %Y"), help="First month forecast cash < 0.")
-    k[5].metric("NPV of operating cash flow", usd(h.npv_usd),
-                help=f"IRR {h.irr_annual:.0%} a year" if not math.isnan(h.irr_annual) else "IRR undefined")
+    k[4].metric("Cash runs out", "not by the end" if h.cash_out_month is None
+                else report.months[h.cash_out_month].strftime("%b %Y"),
+                help=f"First month whose forecast closing cash is below zero, up to {report.months[-1]:%B %Y}.")
+    k[5].metric("NPV", usd(h.npv_usd), help="Of the operating cash flow (funding excluded), at the scenario's "
+                "discount rate; " + (f"IRR {h.irr_annual:.0%} a year." if not math.isnan(h.irr_annual)
+                                     else "IRR undefined (the flows never change sign)."))
+tabs = st.tabs(["Monthly model", "Metrics", "Uncertainty", "Compare", "Assumptions"]) if view.stored else []
+if report is not None:
 
     with tabs[0]:
         a, b = st.columns(2)
         a.plotly_chart(charts.stacked_revenue(report), key="rev_stack")
         b.plotly_chart(charts.margins(report), key="rev_margin")
         st.plotly_chart(charts.cash(report), key="rev_cash")
-        shown = report.table.copy()
-        shown.index = shown.index.strftime("%Y-%m")
-        st.dataframe(shown.T, key="rev_table")
+        st.dataframe(readable_table(report.table), key="rev_table")
         d = st.columns(2)
         d[0].download_button("Monthly model (CSV)", lambda: table_csv(report.table), "monthly_model.csv", "text/csv",
                              key="rev_csv")

@@ -23,7 +23,7 @@ def test_the_demo_base_case_shows_the_figures_its_domain_function_computed(app_d
     assert at.title[0].value == "Revenue"
     with app_db["factory"]() as s:
         view = revenue_view(session=s, workspace_id=app_db["demo"])
-    assert _metric(at, "Revenue, last 12 months") == usd(view.report.headline.revenue_last_12_usd)
+    assert _metric(at, "Revenue, last 12 mo") == usd(view.report.headline.revenue_last_12_usd)
     assert view.report.headline.break_even_month is not None
     assert len(at.get("plotly_chart")) >= 3
     assert {"Base case (illustrative)", "Upside (illustrative)", "Downside (illustrative)"} <= set(
@@ -32,12 +32,12 @@ def test_the_demo_base_case_shows_the_figures_its_domain_function_computed(app_d
 
 def test_a_what_if_slider_changes_the_figures_but_saves_nothing(app_db):
     at = open_page(PAGE, app_db["demo"])
-    before = _metric(at, "Revenue, last 12 months")
+    before = _metric(at, "Revenue, last 12 mo")
     with app_db["factory"]() as s:
         versions = {r.id: r.version for r in revenue_scenarios(session=s, workspace_id=app_db["demo"])}
     at.slider(key="rev_demand").set_value(2.0).run()
     assert not at.exception
-    assert _metric(at, "Revenue, last 12 months") != before
+    assert _metric(at, "Revenue, last 12 mo") != before
     with app_db["factory"]() as s:
         assert {r.id: r.version for r in revenue_scenarios(session=s, workspace_id=app_db["demo"])} == versions
 

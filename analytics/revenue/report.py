@@ -156,8 +156,23 @@ def compare(parsed: list[Parsed]) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-__all__ = ["MOVEMENTS", "Headline", "RevenueReport", "build_report", "compare", "headline", "table_csv", "table_excel",
+__all__ = ["MOVEMENTS", "Headline", "RevenueReport", "build_report", "compare", "headline", "readable_table",
+           "table_csv", "table_excel",
            "waterfall"]
+
+
+def readable_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The monthly model for reading: one column per month, money with thousands separators, margins in %."""
+    out = {}
+    for col in table.columns:
+        values = table[col]
+        if col.startswith("gross margin"):
+            out[col] = [f"{v:.1%}" if pd.notna(v) else "–" for v in values]
+        elif col in ("customers", "M tokens served"):
+            out[col] = [f"{v:,.1f}" for v in values]
+        else:
+            out[col] = [f"{v:,.0f}" for v in values]
+    return pd.DataFrame(out, index=table.index.strftime("%Y-%m")).T
 
 
 def table_csv(table: pd.DataFrame) -> str:
