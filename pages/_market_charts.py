@@ -1,0 +1,70 @@
+"""Plotly figures of the Market page (not a page: the underscore keeps it out of the navigation)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics.market import Sizing, money
+
+_LAYOUT = {"height": 360, "margin": {"l": 10, "r": 10, "t": 50, "b": 10}, "legend": {"orientation": "h", "y": -0.2}}
+_METHOD_COLOURS = {"top-down": "#1D4ED8", "bottom-up": "#059669"}
+_KIND_COLOURS = {"public API": "#9CA3AF", "your price": "#1D4ED8", "your serving cost": "#D97706"}
+
+
+def sizing(methods: dict[str, Sizing]) -> go.Figure:
+    """TAM, SAM and SOM of both methods side by side on a log axis (a SOM is often 1/1000 of the TAM)."""
+    fig = go.Figure()
+    for name, s in methods.items():
+        if s.levels:
+            fig.add_bar(x=[lv.level for lv in s.levels], y=[lv.usd for lv in s.levels], name=name,
+                        text=[money(lv.usd) for lv in s.levels], textposition="outside",
+                        marker_color=_METHOD_COLOURS.get(name))
+    fig.update_layout(**_LAYOUT, barmode="group", title="TAM ⊃ SAM ⊃ SOM, a year (log scale)",
+                      yaxis={"type": "log", "tickformat": "$~s"})
+    return fig
+
+
+def positioning(table: pd.DataFrame, unit: str, quality_metric: str) -> go.Figure:
+    """Price against quality in one unit; hollow markers are dominated (someone is cheaper and at least as good)."""
+    rows = table[table["unit"] == unit]
+    fig = go.Figure()
+    for who, colour in (("competitor", "#6B7280"), ("yours", "#1D4ED8")):
+        part = rows[rows["who"] == who]
+        if part.empty:
+            continue
+        symbols = ["circle-open" if d else "circle" for d in part["dominated_by"]]
+        fig.add_scatter(x=part["price"], y=part["quality"], mode="markers+text", name=who, text=part["name"],
+                        textposition="top center", marker={"size": 13, "color": colour, "symbol": symbols,
+                                                           "line": {"width": 2, "color": colour}})
+    log = unit.startswith("$/1M") and len(rows) > 1 and rows["price"].min() > 0
+    fig.update_layout(**_LAYOUT, title=f"Price vs quality ({unit})", xaxis={"title": unit,
+                      "type": "log" if log else "linear", "tickformat": "$~g"}, yaxis={"title": quality_metric})
+    return fig
+
+
+def benchmark(table: pd.DataFrame, output_share: float, as_of: str) -> go.Figure:
+    """Blended $ per 1M tokens of every public API and of the workspace's prices and serving cost (log axis)."""
+    fig = go.Figure()
+    for kind, colour in _KIND_COLOURS.items():
+        part = table[table["kind"] == kind]
+        if not part.empty:
+            fig.add_bar(y=part["label"], x=part["blended"], orientation="h", name=kind, marker_color=colour,
+                        hovertemplate="%{y}: $%{x:.3f} per 1M tokens<extra></extra>")
+    fig.update_layout(**{**_LAYOUT, "height": max(360, 22 * len(table) + 120)}, barmode="overlay",
+                      title=f"$ per 1M tokens at {output_share:.0%} output tokens · public prices as of {as_of}",
+                      xaxis={"type": "log", "tickformat": "$~g"},
+                      yaxis={"categoryorder": "array", "categoryarray": list(table["label"])})
+    return fig
+
+
+def radar(table: pd.DataFrame) -> go.Figure:
+    """The four platform-advantage pillars, each the mean of its scored sub-factors (1–5)."""
+    scored = table.dropna(subset=["score"])
+    names = list(scored["name"]) + list(scored["name"][:1])
+    values = list(scored["score"]) + list(scored["score"][:1])
+    fig = go.Figure(go.Scatterpolar(r=values, theta=names, fill="toself", name="your scores",
+                                    line={"color": "#1D4ED8"}))
+    fig.update_layout(**_LAYOUT, title="Platform advantage (004 §2.1)",
+                      polar={"radialaxis": {"range": [0, 5], "tickvals": [1, 2, 3, 4, 5]}}, showlegend=False)
+    return fig
