@@ -120,16 +120,22 @@ def check(name: str, config: str = "default", cache: Cache | None = None, **over
                       passed=passed, higher_is_better=entry.higher_is_better, seconds=seconds, metrics=metrics)
 
 
+def number(value: float) -> str:
+    """Four decimals, or three significant digits in scientific notation below 1e-3: a gradient check's 1e-17
+    or a bar of 1e-6 printed as 0.0000 read as exactly zero."""
+    return f"{value:.4f}" if value == 0 or abs(value) >= 1e-3 or value != value else f"{value:.3e}"
+
+
 def format_table(rows: list[QualityRow]) -> str:
     """A plain-text table: model, config, metric, bar, measured, pass/fail, seconds."""
     header = ("model", "config", "metric", "bar", "measured", "result", "seconds")
     def bar(r: QualityRow) -> str:  # a fixed bar may be met exactly; a measured one must be beaten
         strict = r.bar_source != "registry"
         sign = (">" if strict else "≥") if r.higher_is_better else ("<" if strict else "≤")
-        return f"{sign} {r.bar:.4f}" + ("" if not strict else f" ({r.bar_source})")
+        return f"{sign} {number(r.bar)}" + ("" if not strict else f" ({r.bar_source})")
 
     lines = [(r.model, r.config, r.metric, bar(r),
-              f"{r.measured:.4f}", "pass" if r.passed else "FAIL", f"{r.seconds:.1f}") for r in rows]
+              number(r.measured), "pass" if r.passed else "FAIL", f"{r.seconds:.1f}") for r in rows]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *lines, strict=True)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     return "\n".join([fmt.format(*header), fmt.format(*("-" * w for w in widths)), *(fmt.format(*r) for r in lines)])
@@ -150,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name in names:
         rows.append(check(name, args.config, cache))
-        print(f"{name}: {rows[-1].metric} = {rows[-1].measured:.4f} ({rows[-1].seconds:.0f} s)", file=sys.stderr,
+        print(f"{name}: {rows[-1].metric} = {number(rows[-1].measured)} ({rows[-1].seconds:.0f} s)", file=sys.stderr,
               flush=True)
     print(format_table(rows))
     return 0 if all(r.passed for r in rows) else 1

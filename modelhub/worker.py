@@ -2,6 +2,8 @@
 
 Every write is its own short transaction; the result rows and the final status are written together, so a
 worker killed at any instant leaves either the previous state or the finished one, never a half-written run.
+What a finished job stores beside its metrics are the model's text samples and figures (``modelhub.figure_store``:
+a figure that cannot be drawn or stored is logged in the job's log and left out, never failing the job).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db import modelhub_repo as repo
 from db.transaction import StorageError, transaction
-from modelhub import bench, registry, trainer
+from modelhub import bench, figure_store, registry, trainer
 from modelhub.jobs import ACTOR
 from modelhub.paths import checkpoint_dir
 
@@ -54,6 +56,14 @@ class Reporter:
         if job is None:  # cancelled (or reaped) while we were working
             self.stop.set()
 
+    def note(self, line: str) -> None:
+        """One line in the job's log (a figure left out, say); a database hiccup only loses the line."""
+        try:
+            with transaction(self.factory, actor=ACTOR) as session:
+                repo.record_progress(session=session, job_id=self.job_id, log=line.rstrip("\n") + "\n")
+        except StorageError as exc:
+            print(f"log line not stored: {exc}: {line}", flush=True)
+
     def __call__(self, event: trainer.TrainEvent) -> None:
         if event.kind == "step" and event.loss is not None:
             self.losses.append((event.step, event.loss))
@@ -80,14 +90,15 @@ def _heartbeat(factory: sessionmaker[Session], job_id: int, done: threading.Even
             continue
 
 
-def _train(factory: sessionmaker[Session], job: dict[str, Any], reporter: Reporter) -> tuple[dict, list[str]]:
+def _train(factory: sessionmaker[Session], job: dict[str, Any], reporter: Reporter) -> tuple[dict, list[Any]]:
+    """Train (or fit) the job's model; its final metrics and what it leaves for the page (texts, figures)."""
     recipe = registry.create(job["model_name"], job["config_name"], **job["overrides"])
     if recipe.kind == "fit":
         reporter.write(0, 1, log="fitting\n")
         recipe.fit()  # one call, not interruptible: a cancel during it is honoured right after
         if reporter.stop.is_set():
             raise trainer.StopTraining
-        return recipe.evaluate(), recipe.generate(2)
+        return recipe.evaluate(), figure_store.outputs(recipe, 2, log=reporter.note)
     ckpt = reporter.checkpoint
     if job["resume_from"]:
         # Copy, so the old job's checkpoint stays as it was; replace() makes the copy appear whole.
@@ -98,7 +109,7 @@ def _train(factory: sessionmaker[Session], job: dict[str, Any], reporter: Report
     if result.stopped or reporter.stop.is_set():
         raise trainer.StopTraining
     reporter.write(result.steps, max(result.steps, recipe.config["steps"]), metrics=result.metrics)
-    return result.metrics, recipe.generate(recipe.model, 2)
+    return result.metrics, figure_store.outputs(recipe, 2, log=reporter.note)
 
 
 def _still_wanted(session: Session, job_id: int, stop: threading.Event) -> None:
@@ -130,10 +141,12 @@ def run_job(factory: sessionmaker[Session], job_id: int) -> int:
         else:
             result = bench.benchmark(job["model_name"], job["config_name"], device=job["device"], progress=reporter,
                                      should_stop=stop.is_set, **job["overrides"])
+            # Whatever the harness drew is checked here too: a run row must never be refused for a figure.
+            samples = figure_store.checked_samples(list(result.samples), reporter.note)
             with transaction(factory, actor=ACTOR) as session:  # the run and the verdict land together
                 _still_wanted(session, job_id, stop)
-                repo.add_run(session=session, values=result.as_dict(), job_id=job_id)
-                repo.finish_job(session=session, job_id=job_id, status="succeeded", samples=result.samples)
+                repo.add_run(session=session, values={**result.as_dict(), "samples": samples}, job_id=job_id)
+                repo.finish_job(session=session, job_id=job_id, status="succeeded", samples=samples)
     except trainer.StopTraining:
         status, error, code = "cancelled", "cancelled by the user", 3
     except Exception as exc:  # any failure is reported on the job, with its traceback
