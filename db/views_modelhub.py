@@ -1,13 +1,20 @@
-"""Read model of the Modelhub page: the registry with last results, jobs, benchmark runs and errata."""
+"""Read model of the Modelhub page: the registry with last results, jobs, benchmark runs, errata and figures.
+
+A job's or run's ``samples`` hold the model's generated text (strings) and its figures (dicts, drawn by
+``pages/_modelhub_figures.py``; see ``modelhub.recipes``). Figures can be hundreds of kilobytes each, so the
+lists read here leave ``samples`` unloaded, and a row's samples are read only when the page shows them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from db import modelhub_repo as repo
 from db.models_modelhub import BenchmarkRun, ModelhubJob
@@ -35,6 +42,41 @@ class Errata:
 
 
 @dataclass(frozen=True)
+class FigureSet:
+    """The figures one job or benchmark run stored, and where they come from."""
+
+    model: str
+    config: str
+    where: str  # "job 12" or "benchmark run 7"
+    created: datetime
+    figures: list[dict[str, Any]]
+
+    @property
+    def label(self) -> str:
+        return f"{self.model} ({self.config} config, {self.where})"
+
+
+def split_samples(samples: list[Any] | None) -> tuple[list[str], list[dict[str, Any]]]:
+    """A stored ``samples`` list as (text samples, figures): strings are text, dicts are figures."""
+    items = list(samples or [])
+    return [s for s in items if isinstance(s, str)], [s for s in items if isinstance(s, dict)]
+
+
+def _where(item: ModelhubJob | BenchmarkRun) -> str:
+    return f"job {item.id}" if isinstance(item, ModelhubJob) else f"benchmark run {item.id}"
+
+
+def _when(item: ModelhubJob | BenchmarkRun) -> datetime:
+    return (item.finished_at or item.created_at) if isinstance(item, ModelhubJob) else item.created_at
+
+
+def _newest(session: Session, cls: type[ModelhubJob] | type[BenchmarkRun], limit: int, *where: Any) -> list[Any]:
+    """Newest rows first, as ``repo.list_jobs``/``list_runs`` order them, with ``samples`` left unloaded."""
+    query = select(cls).options(defer(cls.samples)).where(*where).order_by(cls.id.desc()).limit(limit)
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
 class ModelhubView:
     registry: pd.DataFrame  # one row per entry: name, family, task, source, dataset, metric, bar, last result
     jobs: pd.DataFrame  # newest first
@@ -42,6 +84,7 @@ class ModelhubView:
     errata: list[Errata]
     model_names: list[str]
     samples: list[tuple[str, str]]  # (label, text) from the newest jobs and runs that generated text
+    trained: list[str]  # models with a succeeded training job or a benchmark run, most recent first
 
 
 def _result(run: BenchmarkRun | None, job: ModelhubJob | None, metric: str) -> tuple[float | None, str]:
@@ -87,8 +130,8 @@ def modelhub_view(*, session: Session) -> ModelhubView:
     from modelhub.quality import bar_label
 
     entries = registry.entries()
-    jobs = repo.list_jobs(session=session, limit=200)
-    runs = repo.list_runs(session=session, limit=500)
+    jobs: list[ModelhubJob] = _newest(session, ModelhubJob, 200)
+    runs: list[BenchmarkRun] = _newest(session, BenchmarkRun, 500)
     last_run: dict[str, BenchmarkRun] = {}
     for r in runs:  # newest first: keep the first seen
         last_run.setdefault(r.model_name, r)
@@ -119,13 +162,35 @@ def modelhub_view(*, session: Session) -> ModelhubView:
               for e in entries if e.as_written_of]
     samples: list[tuple[str, str]] = []
     for item in [*jobs, *runs]:
-        where = f"job {item.id}" if isinstance(item, ModelhubJob) else f"benchmark run {item.id}"
-        for text in item.samples or []:
-            if len(samples) < 6:
-                samples.append((f"{item.model_name} ({item.config_name} config, {where})", str(text)))
+        if len(samples) >= 6:
+            break  # each row's samples are one more read (see the module docstring): stop once the page has six
+        texts, _ = split_samples(item.samples)
+        label = f"{item.model_name} ({item.config_name} config, {_where(item)})"
+        samples += [(label, text) for text in texts[:6 - len(samples)]]
+    done = sorted([*last_job.values(), *last_run.values()], key=_when, reverse=True)
+    trained = list(dict.fromkeys(item.model_name for item in done))
     metrics = {e.name: e.metric for e in entries}
     return ModelhubView(registry=pd.DataFrame(rows), jobs=_job_frame(jobs, metrics), runs=_run_frame(runs),
-                        errata=errata, model_names=[e.name for e in entries], samples=samples)
+                        errata=errata, model_names=[e.name for e in entries], samples=samples,
+                        trained=trained)
+
+
+def newest_figures(*, session: Session, model_name: str, scan: int = 50) -> FigureSet | None:
+    """The figures of ``model_name``'s newest succeeded training job or benchmark run that stored any.
+
+    Newest first by when each finished; a bench job's figures are read from its run (the job holds a copy).
+    Only the newest ``scan`` jobs and runs of the model are looked at, and their samples are read one by one
+    until figures turn up; None when none of them drew any.
+    """
+    jobs = _newest(session, ModelhubJob, scan, ModelhubJob.model_name == model_name, ModelhubJob.kind == "train",
+                   ModelhubJob.status == "succeeded")
+    runs = _newest(session, BenchmarkRun, scan, BenchmarkRun.model_name == model_name)
+    for item in sorted([*jobs, *runs], key=_when, reverse=True):
+        _, figures = split_samples(item.samples)
+        if figures:
+            return FigureSet(model=item.model_name, config=item.config_name, where=_where(item),
+                             created=_when(item), figures=figures)
+    return None
 
 
 def runs_export(*, factory: sessionmaker[Session], fmt: str) -> Callable[[], str]:
@@ -145,12 +210,14 @@ def runs_export(*, factory: sessionmaker[Session], fmt: str) -> Callable[[], str
 
 
 def job_detail(*, session: Session, job_id: int) -> dict[str, Any]:
-    """One job's live state for the progress panel: status, progress, loss curve, metrics, log, samples."""
+    """One job's live state for the progress panel: status, progress, loss curve, metrics, log, text samples and
+    (once it succeeded) figures."""
     job = repo.get_job(session=session, job_id=job_id)
+    texts, figures = split_samples(job.samples)
     curve = pd.DataFrame(job.loss_curve or [], columns=["step", "loss"])
     return {"id": job.id, "kind": job.kind, "model": job.model_name, "config": job.config_name,
             "status": job.status, "progress": job.progress, "step": job.step, "total_steps": job.total_steps,
             "curve": curve, "metrics": dict(job.metrics or {}), "log": job.log_tail, "error": job.error,
-            "samples": list(job.samples or []), "checkpoint_step": job.checkpoint_step,
+            "samples": texts, "figures": figures, "checkpoint_step": job.checkpoint_step,
             "resumable": job.kind == "train" and job.status in ("failed", "cancelled") and bool(job.checkpoint_path),
             "heartbeat": job.heartbeat_at}

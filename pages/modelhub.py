@@ -1,14 +1,16 @@
-"""Modelhub: the documents' models, trained and benchmarked in background jobs; results, samples and errata."""
+"""Modelhub: the documents' models, trained and benchmarked in background jobs; results, samples, figures
+and errata."""
 
 from __future__ import annotations
 
 import plotly.express as px
 import streamlit as st
 
-from db.views_modelhub import job_detail, modelhub_view, runs_export
+from db.views_modelhub import job_detail, modelhub_view, newest_figures, runs_export
 from modelhub import jobs
 from modelhub.datasets import DatasetError, uploads
 from modelhub.registry import CONFIG_NAMES, RegistryError
+from pages import _modelhub_figures as figures
 from pages._components import _ensure_router, plain, problems, read, session_factory
 
 POLL_SECONDS = 2.0  # how often the progress panel re-reads the job from the database
@@ -58,7 +60,8 @@ def _resume(job_id: int) -> None:
         st.session_state["mh_error"] = str(exc)
 
 
-models_tab, run_tab, results_tab, errata_tab = st.tabs(["Models", "Train & benchmark", "Results", "Errata"])
+models_tab, run_tab, results_tab, learned_tab, errata_tab = st.tabs(
+    ["Models", "Train & benchmark", "Results", "What the models learned", "Errata"])
 
 with models_tab:
     st.dataframe(
@@ -127,8 +130,10 @@ with run_tab:
         if st.session_state.get(ACTIVE_JOB) not in ids:
             st.session_state[ACTIVE_JOB] = ids[0]  # the newest job, until the user picks another
         st.selectbox("Follow job", ids, key=ACTIVE_JOB)
+        # Poll only while the followed job can still change: a finished job's figures are not re-sent every 2 s.
+        live = view.jobs.set_index("id").at[st.session_state[ACTIVE_JOB], "status"] in ("queued", "running")
 
-        @st.fragment(run_every=POLL_SECONDS)
+        @st.fragment(run_every=POLL_SECONDS if live else None)
         def progress_panel() -> None:
             """Re-reads the followed job every POLL_SECONDS; marks dead workers failed first."""
             jobs.reap(session_factory())
@@ -151,8 +156,13 @@ with run_tab:
                 st.plotly_chart(fig, width="stretch", key=f"mh_curve_{job['id']}")
             if job["metrics"]:
                 st.dataframe({k: [v] for k, v in job["metrics"].items()}, hide_index=True)
+            if live and job["status"] not in ("queued", "running"):
+                st.rerun()  # it just finished: redraw the page (tables, results, its figures) and stop polling
             for sample in job["samples"]:
                 st.code(sample[:1000], language=None)
+            if job["status"] == "succeeded" and job["figures"]:
+                with st.expander(f"What {job['model']} learned ({len(job['figures'])} figures)", expanded=True):
+                    figures.show(job["figures"], key=f"mh_jobfig_{job['id']}")
             if job["log"]:
                 with st.expander("Log (last lines)"):
                     st.code(job["log"], language=None)
@@ -206,6 +216,22 @@ with results_tab:
         for label, text in view.samples:
             st.caption(plain(label))
             st.code(text[:1000], language=None)
+
+with learned_tab:
+    st.caption("Pictures the models drew of what they learned at the end of their newest succeeded training job or "
+               "benchmark run: samples, reconstructions, masks and boxes, attention, learning curves. A smoke "
+               "run's model is barely trained, and its pictures show it.")
+    recent = [name for name in view.trained if name in view.model_names]  # the most recently trained, first
+    shown = st.selectbox("Model", view.model_names, key="mh_figures_model",
+                         index=view.model_names.index(recent[0]) if recent else 0)
+    with read() as session:
+        drawn = newest_figures(session=session, model_name=shown)
+    if drawn is None:
+        st.caption(plain(f"No figures stored for {shown} yet: train or benchmark it (models without pictures, "
+                         "such as the classifiers, store none)."))
+    else:
+        st.caption(plain(f"From {drawn.label}, {drawn.created:%Y-%m-%d %H:%M} UTC."))
+        figures.show(drawn.figures, key=f"mh_fig_{drawn.where.replace(' ', '_')}")
 
 with errata_tab:
     if not view.errata:
