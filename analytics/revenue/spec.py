@@ -17,6 +17,7 @@ from analytics.revenue.values import DISTRIBUTIONS, Value
 
 SPEC_VERSION = 1
 TRACKER_SOURCE = "tracker"  # the ``source`` of opex lines and rounds the app derives from the workspace
+OPEN_ENDED = 1e12  # M tokens: the last tier's null edge, beyond any customer's month
 
 
 class SpecError(ValueError):
@@ -261,15 +262,17 @@ def _field(raw: Any, spec: Any, where: str, values: dict[str, Value]) -> Any:
 
 
 def _check_rising(items: list[dict[str, Any]], key: str | None, where: str, values: dict[str, Value]) -> None:
-    """Tiers: every upper edge above the one before; only the last tier may be open-ended (written as null)."""
+    """Tiers: every upper edge above the one before. Which of two edges is wrong is the founder's call, so the
+    refusal names the list and both tiers."""
     if key is None:
         return
     previous = 0.0
     for i in range(len(items)):
-        path = f"{where}[{i}].{key}"
-        edge = values[path].base
+        edge = values[f"{where}[{i}].{key}"].base
         if edge <= previous:
-            raise SpecError(path, f"tiers must be in rising order ({edge:g} ≤ {previous:g})")
+            shown = "null (open-ended)" if edge >= OPEN_ENDED else f"{edge:g}"
+            before = f"tier [{i - 1}]'s {previous:g}" if i else "0"
+            raise SpecError(where, f"tiers must be in rising order: tier [{i}]'s {key} = {shown} is not above {before}")
         previous = edge
 
 
@@ -277,12 +280,16 @@ def _stream(raw: Any, path: str, values: dict[str, Value]) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise SpecError(path, "must be an object")
     kind = raw.get("kind")
-    if kind not in STREAM_SCHEMAS:
+    if not isinstance(kind, str) or kind not in STREAM_SCHEMAS:
         raise SpecError(f"{path}.kind", f"must be one of {', '.join(STREAM_SCHEMAS)} (got {kind!r})")
     raw = dict(raw)
-    if kind == "maas" and "tiers" in raw:  # the last tier is open-ended: null there means "and above"
-        raw["tiers"] = [dict(t, up_to_m_tokens=1e12) if isinstance(t, dict) and t.get("up_to_m_tokens") is None
-                        else t for t in raw["tiers"]] if isinstance(raw["tiers"], list) else raw["tiers"]
+    if kind == "maas" and isinstance(raw.get("tiers"), list):  # null in the LAST tier means "and above"
+        tiers = raw["tiers"]
+        for i, tier in enumerate(tiers[:-1]):
+            if isinstance(tier, dict) and "up_to_m_tokens" in tier and tier["up_to_m_tokens"] is None:
+                raise SpecError(f"{path}.tiers[{i}].up_to_m_tokens", "only the last tier may be open-ended (null)")
+        if tiers and isinstance(tiers[-1], dict) and tiers[-1].get("up_to_m_tokens", 0) is None:
+            raw["tiers"] = [*tiers[:-1], dict(tiers[-1], up_to_m_tokens=OPEN_ENDED)]
     out = _object(raw, STREAM_SCHEMAS[kind], path, values)
     if kind == "subscription":
         mix = sum(values[f"{path}.plans[{i}].mix"].base for i in range(len(out["plans"])))
