@@ -168,11 +168,13 @@ def list_runs(*, session: Session, model_name: str | None = None, limit: int = 1
 def _row(run: BenchmarkRun) -> dict[str, Any]:
     out = {c.name: getattr(run, c.name) for c in BenchmarkRun.__table__.columns}
     out["created_at"] = run.created_at.isoformat(timespec="seconds")
+    # Exports are tables of measurements: the text samples stay, the figures (pictures, up to 1 MB each) do not.
+    out["samples"] = [s for s in (run.samples or []) if isinstance(s, str)]
     return out
 
 
 def export_runs(*, session: Session, fmt: str = "csv") -> str:
-    """Every benchmark run as CSV (JSON columns as JSON text) or as a JSON list, oldest first."""
+    """Every benchmark run as CSV (JSON columns as JSON text) or as a JSON list, oldest first (text samples only)."""
     if fmt not in EXPORT_FORMATS:
         _refuse("export", "format", f"must be one of {', '.join(EXPORT_FORMATS)}")
     rows = [_row(r) for r in reversed(list_runs(session=session, limit=1_000_000))]

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from modelhub import hardware, registry, trainer
+from modelhub import figure_store, hardware, registry, trainer
 from modelhub.config import TrainConfig
 from modelhub.recipes import FitRecipe, TorchRecipe, to_device
 
@@ -71,7 +71,7 @@ class BenchResult:
     hardware: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     git_commit: str | None = None
-    samples: list[str] = field(default_factory=list)
+    samples: list[Any] = field(default_factory=list)  # text samples, then figures
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -283,7 +283,7 @@ def bench_torch(recipe: TorchRecipe, *, device: str = "auto", steps: int = 20, w
         _check_stop(should_stop)
         metrics, train_seconds = result.metrics, result.seconds
         ttt = result.time_to_target if result.time_to_target is not None else watch.seconds
-        samples = fresh.generate(fresh.model, 2)
+        samples = figure_store.outputs(fresh, 2)
     return BenchResult(
         model_name=recipe.name, config_name=recipe.config_name, device_name=hardware.device_name(dev),
         device_type=dev.type, device_count=1, precision=precision, compiled=tc.compile, params=params,
@@ -333,7 +333,7 @@ def bench_fit(recipe: FitRecipe, *, repeats: int = 3, should_stop: StopCheck | N
         metrics=metrics, train_seconds=statistics.fsum(fit_times) / repeats,
         predict_units_per_second=recipe.predict_units(inputs) / float(np.median(predict_times)),
         hardware=hardware.fingerprint(torch.device("cpu")), versions=hardware.versions(),
-        git_commit=hardware.git_commit(), samples=recipe.generate(2),
+        git_commit=hardware.git_commit(), samples=figure_store.outputs(recipe, 2),
     )
 
 
