@@ -110,7 +110,7 @@ with run_tab:
                    "`label` columns (the classifiers: `naive_bayes`, `linear_svm`, …). Checked, then stored under "
                    f"its SHA-256; the limit is {uploads.MAX_UPLOAD_BYTES // 2**20} MB.")
         upload_kind = st.radio("Kind", list(uploads.KINDS), horizontal=True, key="mh_upload_kind")
-        upload = st.file_uploader("File", type=["zip", "txt", "csv"], key="mh_upload")
+        upload = st.file_uploader("File", type=["zip", "txt", "csv", "tsv"], key="mh_upload")
         if upload is not None and st.button("Check and store", key="mh_store"):
             try:
                 stored = uploads.store(upload.getvalue(), upload_kind)
@@ -234,6 +234,8 @@ with learned_tab:
         figures.show(drawn.figures, key=f"mh_fig_{drawn.where.replace(' ', '_')}")
 
 with errata_tab:
+    st.page_link("pages/errata.py", label="Errata: every wrong formula, example and listing in the documents",
+                 icon=":material/fact_check:")
     if not view.errata:
         st.caption("No as-written variants are registered.")
     for item in view.errata:

@@ -4,7 +4,7 @@
 - ``pydoc``: Python's documentation topics → ``TextCorpus`` (language modelling; ``.bytes(split)`` for ids).
 - ``docstrings`` (``per_package``, ``seed``): docstrings of installed packages labelled by package → ``LabelledText``.
 - ``upload:<kind>:<sha256>``: a stored upload (``uploads.store``): text → TextCorpus, csv → LabelledText,
-  images → ImageDataset.
+  images → ImageDataset, tsv → ParallelCorpus (translation; loaded with ``modelhub.datasets.parallel.load_parallel``).
 - ``folder:<path>`` (images only, for the CLI): a local folder with one sub-folder of images per label.
 
 Models take a ``dataset`` config key and load it through the checker for their kind (``load_images``,
