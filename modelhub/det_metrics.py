@@ -41,14 +41,15 @@ def nms(boxes: torch.Tensor, scores: torch.Tensor, iou_threshold: float) -> torc
     if boxes.numel() == 0:
         return torch.empty(0, dtype=torch.long, device=boxes.device)
     order = torch.argsort(scores, descending=True, stable=True)
-    iou = box_iou(boxes[order], boxes[order])
-    suppressed = torch.zeros(len(order), dtype=torch.bool, device=boxes.device)
+    # The greedy loop runs in numpy: a step costs ~1 µs there against ~10 µs as torch ops on tiny tensors.
+    overlaps = (box_iou(boxes[order], boxes[order]) > iou_threshold).cpu().numpy()
+    suppressed = np.zeros(len(order), dtype=bool)
     keep = []
     for i in range(len(order)):
         if suppressed[i]:
             continue
         keep.append(i)
-        suppressed |= iou[i] > iou_threshold
+        suppressed |= overlaps[i]
     return order[torch.tensor(keep, dtype=torch.long, device=boxes.device)]
 
 

@@ -24,6 +24,39 @@ from modelhub.det_metrics import batched_nms, box_iou, mean_average_precision
 from modelhub.recipes import Batch, TorchRecipe
 
 DELTA_SCALE = (0.1, 0.1, 0.2, 0.2)
+# Why each of the documents' three detection listings (001 §4.2) cannot produce a box; shown in each entry's
+# description and checked against the document's lines in tests/modelhub/test_detection.py.
+ERRATA = {
+    "faster_rcnn": (
+        "001:L458-482 cannot produce a box. Flatten (L469) and Dense(1000) (L470) turn the conv features into one "
+        "vector per image before the RPN (L471), so there is no feature map left to slide anchors over or to pool "
+        "regions from; RPN and ROIPooling2D are not Keras layers and are never defined (L460-461 import only "
+        "Model, Input, Conv2D, MaxPooling2D, Flatten, Dense), so L471-472 raise NameError; ROIPooling2D takes "
+        "input_image (L472), the pixels, not features; the one output, Dense(num_classes, softmax) (L473-474), "
+        "gives class probabilities and nothing else: no box-regression layer, no objectness, and "
+        "categorical_crossentropy on train_labels (L477-478) has no box term, so predicted_boxes = "
+        "model.predict(test_data) (L481) holds class scores, not boxes. The faster_rcnn entry keeps the spatial "
+        "map, runs an RPN (anchors, objectness, box deltas) on it, RoIAligns the proposals from the features and "
+        "trains a classification + box-refinement head."
+    ),
+    "yolo": (
+        "001:L488-509 cannot produce a box. '...' (L499) leaves out conv3 to pool5, so pool5 (L500) is undefined; "
+        "the Conv2D(num_classes+5, 1×1, sigmoid) head (L500) has the channels of one box per grid cell, but "
+        "nothing gives them a meaning: train_labels (L505) is never built, so no ground-truth box is placed in the "
+        "cell holding its centre or coded relative to it, and one binary_crossentropy over every channel (L504) has "
+        "no responsible-predictor assignment, no coordinate weight and no no-object term; model.predict (L508) "
+        "returns the raw S×S×(C+5) grid, with no decoding of cell offsets to pixels, no score threshold and no "
+        "NMS. The yolo entry builds YOLOv1's targets, loss and decoding."
+    ),
+    "ssd": (
+        "001:L515-536 is the YOLO listing 001:L488-509 again, line for line except the two comments (L516, L520): "
+        "one feature map (pool5, undefined after '...' at L526), no default boxes at several scales, no matching, "
+        "no localisation loss and no hard-negative mining, and the same undecoded sigmoid grid from model.predict "
+        "(L535), so it cannot produce a box for the same reasons and is not multi-scale as L513 says. The ssd "
+        "entry predicts from anchors on three feature maps with 3:1 hard-negative mining."
+    ),
+}
+
 # Figures: ground truth in white, predictions in their class's colour (scenes.CLASS_COLOURS: red, green, blue).
 GT_COLOUR = (1.0, 1.0, 1.0)
 

@@ -1,8 +1,8 @@
 """Single-stage detectors of 001 §4.2.2–4.2.3: a YOLOv1-style grid detector and an SSD-style multi-scale one.
 
 The documents' listings (001:L488-509 YOLO, 001:L515-536 SSD, the same code twice) end in one 1×1 sigmoid conv
-of ``num_classes + 5`` channels trained with binary cross-entropy; see ``ERRATA`` in
-``modelhub/models/detection_two_stage.py`` for why that head cannot produce boxes. What is built here instead:
+of ``num_classes + 5`` channels trained with binary cross-entropy; ``ERRATA`` in ``_detection_common`` says why that
+head cannot produce boxes. What is built here instead:
 
 * ``YOLO`` (Redmon et al. 2016): an S×S grid (S = image/4, 8×8 on 32 px scenes); each cell predicts B boxes
   (x, y offsets in the cell, √w and √h as fractions of the image, all through a sigmoid) with an objectness
@@ -27,6 +27,7 @@ from torch import nn
 from modelhub.det_metrics import box_iou
 from modelhub.models._detection_common import (
     DATA_KEYS,
+    ERRATA,
     SMOKE,
     DetectionRecipe,
     conv_block,
@@ -209,15 +210,14 @@ class SSD(nn.Module):
     dataset="scenes", metric="test_map50", higher_is_better=True, quality_bar=0.50,
     configs={
         "smoke": SMOKE,
-        "default": {**DATA_KEYS, "n_train": 4000, "n_eval": 500, "width": 16, "steps": 2500, "batch_size": 32,
-                    "lr": 2e-3, "weight_decay": 1e-4, "eval_every": 500, "grad_clip": 10.0},
+        "default": {**DATA_KEYS, "n_train": 4000, "n_eval": 500, "width": 16, "steps": 1200, "batch_size": 32,
+                    "lr": 2e-3, "weight_decay": 1e-4, "eval_every": 300, "grad_clip": 10.0},
         "scale": {"n_train": 20000, "n_eval": 2000, "width": 32, "steps": 10000, "batch_size": 128,
                   "eval_every": 1000},
     },
     description="YOLOv1-style grid detector: 8×8 cells on 32 px scenes, 2 boxes (x, y, √w, √h, objectness) and "
                 "one class distribution per cell, v1's responsible-predictor assignment and sum-squared box loss; "
-                "BCE objectness and softmax classes. The documents' head (one sigmoid conv, binary cross-entropy, "
-                "model.predict as the boxes) cannot produce boxes: see the faster_rcnn entry's errata.",
+                "BCE objectness and softmax classes. " + ERRATA["yolo"],
 )
 def yolo(config: dict[str, Any]) -> DetectionRecipe:
     """YOLO on generated scenes."""
@@ -229,14 +229,14 @@ def yolo(config: dict[str, Any]) -> DetectionRecipe:
     dataset="scenes", metric="test_map50", higher_is_better=True, quality_bar=0.50,
     configs={
         "smoke": {**SMOKE, "levels": 2},
-        "default": {**DATA_KEYS, "n_train": 4000, "n_eval": 500, "width": 16, "levels": 3, "steps": 2500,
-                    "batch_size": 32, "lr": 2e-3, "weight_decay": 1e-4, "eval_every": 500, "grad_clip": 10.0},
+        "default": {**DATA_KEYS, "n_train": 4000, "n_eval": 500, "width": 16, "levels": 3, "steps": 1200,
+                    "batch_size": 32, "lr": 2e-3, "weight_decay": 1e-4, "eval_every": 300, "grad_clip": 10.0},
         "scale": {"n_train": 20000, "n_eval": 2000, "width": 32, "steps": 10000, "batch_size": 128,
                   "eval_every": 1000},
     },
-    description="SSD-style detector: 3 anchors shapes × 2 sizes per cell on the stride-4, 8 and 16 maps (levels=2 "
+    description="SSD-style detector: 3 anchor shapes × 2 sizes per cell on the stride-4, 8 and 16 maps (levels=2 "
                 "drops the last), IoU-0.5 matching, smooth-L1 boxes, softmax classes with 3:1 hard-negative "
-                "mining. The documents' SSD code is the YOLO code again, one map and no anchors.",
+                "mining. " + ERRATA["ssd"],
 )
 def ssd(config: dict[str, Any]) -> DetectionRecipe:
     """SSD on generated scenes."""

@@ -2,8 +2,8 @@
 
 Backbone: six 3×3 conv + batch-norm blocks to a stride-4 map (8×8 on 32 px). Region proposal network: a 3×3
 conv, then per cell and per anchor (3 sizes × 3 shapes) an objectness logit and four box deltas; proposals
-are the decoded anchors after NMS at 0.7. RoIAlign (He et al. 2017) with ``grid_sample``: 2×2 bilinear
-samples in each of P×P bins of a proposal, averaged. Head: two fully connected layers, a softmax over
+are the 100 best decoded anchors after NMS at 0.7. RoIAlign (He et al. 2017) with ``grid_sample``: bilinear
+samples in each of P×P bins of a proposal. Head: two fully connected layers, a softmax over
 background + classes and class-specific box refinements. Both stages train together ("approximate joint
 training": proposals are treated as constants); ground-truth boxes join the proposals during training.
 
@@ -23,6 +23,7 @@ from torch import nn
 from modelhub.det_metrics import box_iou, nms
 from modelhub.models._detection_common import (
     DATA_KEYS,
+    ERRATA,
     SMOKE,
     decode,
     detection_recipe,
@@ -36,62 +37,43 @@ from modelhub.models._detection_common import (
 )
 from modelhub.registry import register
 
-ERRATA = {
-    "faster_rcnn": (
-        "001:L458-482 cannot produce a box. Flatten (L469) and Dense(1000) (L470) turn the conv features into one "
-        "vector per image before the RPN (L471), so there is no feature map left to place anchors on or to pool "
-        "regions from; RPN and ROIPooling2D are not Keras layers and are never defined (L461 imports only Input, "
-        "Conv2D, MaxPooling2D, Flatten, Dense), so L471-472 raise NameError; ROIPooling2D is applied to "
-        "input_image (L472), the pixels, not to features; the only output is Dense(num_classes, softmax) (L473-474), "
-        "one class distribution per image, trained with categorical_crossentropy on train_labels (L477-478): an "
-        "image classifier with no box regression and no objectness loss, so predicted_boxes = model.predict(...) "
-        "(L481) are class probabilities. The faster_rcnn entry keeps the spatial map, runs an RPN with anchors, "
-        "objectness and box deltas on it, RoIAligns proposals from the features, and trains a class + box head."
-    ),
-    "yolo": (
-        "001:L488-509 cannot produce a box. '...' (L499) leaves out conv3-pool5, so pool5 (L500) is undefined; the "
-        "Conv2D(num_classes+5, 1×1, sigmoid) head (L500) has the channels of one box per cell, but nothing says "
-        "what they mean: no targets place a ground-truth box in its cell or encode it relative to the cell, and one "
-        "binary_crossentropy over every channel (L504) treats coordinates as probabilities; model.predict (L508) "
-        "returns the raw S×S×(C+5) grid, with no decoding of cell offsets to pixels, no score threshold and no NMS. "
-        "The yolo entry builds YOLOv1's targets, loss and decoding."
-    ),
-    "ssd": (
-        "001:L515-536 is byte-for-byte the YOLO listing 001:L488-509 except the comments (L516, L520): one feature "
-        "map (pool5, undefined after '...' at L526), no default boxes at several scales, no matching, no "
-        "localisation loss and no hard-negative mining, and the same undecoded sigmoid grid from model.predict "
-        "(L535). The ssd entry predicts from anchors on three feature maps with 3:1 hard-negative mining."
-    ),
-}
-
 RPN_SIZES = (6.0, 10.0, 16.0)
 RPN_RATIOS = (1.0, 0.5, 2.0)
 
 
-def roi_align(features: torch.Tensor, rois: torch.Tensor, batch_index: torch.Tensor, size: int,
-              out: int, samples: int = 2) -> torch.Tensor:
-    """R×C×out×out features of R boxes (image pixels) on an N×C×h×w map covering a size×size image.
+def roi_align(features: torch.Tensor, rois: list[torch.Tensor], size: int, out: int, samples: int = 1) -> torch.Tensor:
+    """(Σ R_i)×C×out×out features of each image's R_i boxes (image pixels) on an N×C×h×w map of size×size images.
 
     Each of the out×out bins is the mean of samples×samples bilinear samples (RoIAlign, no rounding of box
-    edges to cells, which at stride 4 would move a 6 px box by up to 2 px).
+    edges to cells, which at stride 4 would move a 6 px box by up to 2 px). One sample per bin by default: the
+    boxes here span 1.5 to 5 cells of the stride-4 map, so a 4×4 grid of bins already samples finer than a cell.
+    One ``grid_sample`` call per batch: each image's boxes are padded to the longest list and their sampling
+    grids stacked along the grid's height, so the feature map is never copied per box.
     """
-    r = rois.shape[0]
+    features = features.float()  # box coordinates in bf16 (autocast) would be off by up to 1/8 px
+    n, c = features.shape[:2]
     k = out * samples
-    steps = (torch.arange(k, device=rois.device, dtype=features.dtype) + 0.5) / k  # k
-    x = rois[:, 0:1] + steps[None] * (rois[:, 2:3] - rois[:, 0:1])  # R×k
-    y = rois[:, 1:2] + steps[None] * (rois[:, 3:4] - rois[:, 1:2])
-    grid = torch.stack([x[:, None, :].expand(r, k, k), y[:, :, None].expand(r, k, k)], dim=-1)
-    grid = grid / size * 2 - 1  # grid_sample's [-1, 1] spans the image's outer edges (align_corners=False)
-    sampled = F.grid_sample(features[batch_index], grid.to(features.dtype), mode="bilinear", padding_mode="zeros",
-                            align_corners=False)
-    return F.avg_pool2d(sampled, samples)
+    most = max(len(r) for r in rois)
+    padded = features.new_zeros(n, most, 4)
+    for i, r in enumerate(rois):
+        padded[i, :len(r)] = r
+    steps = (torch.arange(k, device=features.device, dtype=features.dtype) + 0.5) / k
+    x = padded[..., 0:1] + steps * (padded[..., 2:3] - padded[..., 0:1])  # N×R×k
+    y = padded[..., 1:2] + steps * (padded[..., 3:4] - padded[..., 1:2])
+    grid = torch.stack([x[:, :, None, :].expand(n, most, k, k), y[:, :, :, None].expand(n, most, k, k)], dim=-1)
+    grid = grid.reshape(n, most * k, k, 2) / size * 2 - 1  # [-1, 1] spans the image's outer edges
+    sampled = F.grid_sample(features, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    sampled = sampled.reshape(n, c, most, k, k).transpose(1, 2)  # N×R×C×k×k
+    valid = torch.cat([torch.arange(most, device=features.device) < len(r) for r in rois])
+    sampled = sampled.reshape(n * most, c, k, k)[valid]
+    return F.avg_pool2d(sampled, samples) if samples > 1 else sampled
 
 
 class FasterRCNN(nn.Module):
     """Backbone → RPN → RoIAlign → two fc layers → class scores and class-specific box deltas."""
 
-    def __init__(self, num_classes: int = 3, width: int = 16, size: int = 32, pool: int = 4, hidden: int = 256,
-                 pre_nms: int = 200, post_nms_train: int = 48, post_nms_test: int = 32, score_thresh: float = 0.05,
+    def __init__(self, num_classes: int = 3, width: int = 16, size: int = 32, pool: int = 4, hidden: int = 128,
+                 pre_nms: int = 100, post_nms_train: int = 48, post_nms_test: int = 32, score_thresh: float = 0.05,
                  nms_iou: float = 0.5, max_det: int = 20) -> None:
         super().__init__()
         self.c, self.size, self.pool = num_classes, size, pool
@@ -128,10 +110,7 @@ class FasterRCNN(nn.Module):
         return out
 
     def _head(self, feats: torch.Tensor, rois: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        index = torch.cat([torch.full((len(r),), i, device=feats.device, dtype=torch.long)
-                           for i, r in enumerate(rois)])
-        pooled = roi_align(feats, torch.cat(rois), index, self.size, self.pool)
-        h = self.head(pooled)
+        h = self.head(roi_align(feats, rois, self.size, self.pool))
         return self.cls(h).float(), self.box(h).float().reshape(-1, self.c, 4)
 
     def forward(self, images: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -192,15 +171,14 @@ class FasterRCNN(nn.Module):
     dataset="scenes", metric="test_map50", higher_is_better=True, quality_bar=0.50,
     configs={
         "smoke": SMOKE,
-        "default": {**DATA_KEYS, "n_train": 4000, "n_eval": 500, "width": 16, "steps": 2500, "batch_size": 32,
-                    "lr": 2e-3, "weight_decay": 1e-4, "eval_every": 500, "grad_clip": 10.0},
+        "default": {**DATA_KEYS, "n_train": 4000, "n_eval": 500, "width": 16, "steps": 1200, "batch_size": 32,
+                    "lr": 2e-3, "weight_decay": 1e-4, "eval_every": 300, "grad_clip": 10.0},
         "scale": {"n_train": 20000, "n_eval": 2000, "width": 32, "steps": 10000, "batch_size": 128,
                   "eval_every": 1000},
     },
     description="Two-stage detector: conv backbone to a stride-4 map, an RPN (9 anchors per cell, objectness and "
                 "box deltas, NMS 0.7), RoIAlign 4×4 from the features, two fc layers, softmax classes and "
-                "class-specific box refinement, trained jointly. Errata for all three listings of 001 §4.2: "
-                + " ".join(ERRATA.values()),
+                "class-specific box refinement, trained jointly. " + ERRATA["faster_rcnn"],
 )
 def faster_rcnn(config: dict[str, Any]) -> Any:
     """Faster R-CNN on generated scenes."""
