@@ -210,6 +210,8 @@ class SSD(nn.Module):
     dataset="scenes", metric="test_map50", higher_is_better=True, quality_bar=0.50,
     configs={
         "smoke": SMOKE,
+        # Measured (seed 0, 2 shared CPU cores under load 8): test mAP@0.5 0.776 / 0.852 / 0.865 / 0.871 at 300 / 600 /
+        # 900 / 1,200 steps, 308 s of training.
         "default": {**DATA_KEYS, "n_train": 4000, "n_eval": 500, "width": 16, "steps": 1200, "batch_size": 32,
                     "lr": 2e-3, "weight_decay": 1e-4, "eval_every": 300, "grad_clip": 10.0},
         "scale": {"n_train": 20000, "n_eval": 2000, "width": 32, "steps": 10000, "batch_size": 128,
@@ -229,6 +231,8 @@ def yolo(config: dict[str, Any]) -> DetectionRecipe:
     dataset="scenes", metric="test_map50", higher_is_better=True, quality_bar=0.50,
     configs={
         "smoke": {**SMOKE, "levels": 2},
+        # Measured (seed 0, 2 shared CPU cores under load 8): test mAP@0.5 0.742 / 0.869 / 0.892 / 0.899 at 300 / 600 /
+        # 900 / 1,200 steps, 217 s of training.
         "default": {**DATA_KEYS, "n_train": 4000, "n_eval": 500, "width": 16, "levels": 3, "steps": 1200,
                     "batch_size": 32, "lr": 2e-3, "weight_decay": 1e-4, "eval_every": 300, "grad_clip": 10.0},
         "scale": {"n_train": 20000, "n_eval": 2000, "width": 32, "steps": 10000, "batch_size": 128,

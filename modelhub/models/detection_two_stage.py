@@ -171,6 +171,8 @@ class FasterRCNN(nn.Module):
     dataset="scenes", metric="test_map50", higher_is_better=True, quality_bar=0.50,
     configs={
         "smoke": SMOKE,
+        # Measured (seed 0, 2 shared CPU cores under load 8): test mAP@0.5 0.853 / 0.915 / 0.925 / 0.932 at 300 / 600 /
+        # 900 / 1,200 steps, 322 s of training.
         "default": {**DATA_KEYS, "n_train": 4000, "n_eval": 500, "width": 16, "steps": 1200, "batch_size": 32,
                     "lr": 2e-3, "weight_decay": 1e-4, "eval_every": 300, "grad_clip": 10.0},
         "scale": {"n_train": 20000, "n_eval": 2000, "width": 32, "steps": 10000, "batch_size": 128,
