@@ -35,7 +35,7 @@ class WhatIf:
 class RevenueView:
     workspace: str
     illustrative: bool
-    scenarios: pd.DataFrame  # id, name, private, version, notes
+    scenarios: pd.DataFrame  # id, name, private, version, notes, compared (in the comparison)
     scenario_id: int | None
     stored: dict[str, Any] | None  # the scenario as saved
     resolved: dict[str, Any] | None  # with the workspace's figures filled in (what runs; what a download holds)
@@ -46,20 +46,30 @@ class RevenueView:
     comparison: pd.DataFrame  # every saved scenario side by side (deterministic)
 
 
+COMPARED_BY_DEFAULT = 3  # a workspace may hold dozens of scenarios: compare a few unless asked
+
+
 def revenue_view(*, session: Session, workspace_id: int, scenario_id: int | None = None,
                  whatif: WhatIf | None = None, mc_paths: int = 0, seed: int = 0, tornado_output: str | None = None,
-                 tornado_month: int | None = None, today: date | None = None) -> RevenueView:
-    """The page's one read: scenarios, the chosen one (default: the first), its report and the comparison."""
+                 tornado_month: int | None = None, compare_ids: list[int] | None = None,
+                 today: date | None = None) -> RevenueView:
+    """The page's one read: scenarios, the chosen one (default: the first), its report and the comparison of
+    ``compare_ids`` (default: the first three scenarios by name)."""
     ws = repo.get(session=session, model=Workspace, row_id=workspace_id)
     rows = revenue_scenarios(session=session, workspace_id=workspace_id)
     table = pd.DataFrame([{"id": r.id, "name": r.name, "private": r.private, "version": r.version, "notes": r.notes}
                           for r in rows], columns=["id", "name", "private", "version", "notes"])
+    table["compared"] = table["id"].isin(
+        set(compare_ids) if compare_ids is not None else {r.id for r in rows[:COMPARED_BY_DEFAULT]})
     empty = RevenueView(ws.name, ws.illustrative, table, None, None, None, [], None,
                         assumption_table({}), None, pd.DataFrame())
     if not rows:
         return empty
     chosen = next((r for r in rows if r.id == scenario_id), rows[0])
-    resolved_all = {r.id: resolve(session=session, workspace_id=workspace_id, spec=r.spec, today=today) for r in rows}
+    wanted = set(compare_ids) if compare_ids is not None else {r.id for r in rows[:COMPARED_BY_DEFAULT]}
+    compared = [r for r in rows if r.id in wanted]
+    resolved_all = {r.id: resolve(session=session, workspace_id=workspace_id, spec=r.spec, today=today)
+                    for r in {*compared, chosen}}
     res = resolved_all[chosen.id]
     doc = what_if(res.doc, whatif.demand, whatif.churn, whatif.price) if whatif and whatif.active else res.doc
     warnings = list(res.warnings)
@@ -71,7 +81,7 @@ def revenue_view(*, session: Session, workspace_id: int, scenario_id: int | None
         return RevenueView(ws.name, ws.illustrative, table, chosen.id, copy.deepcopy(chosen.spec), res.doc, warnings,
                            f"the scenario cannot run: {exc}", assumption_table(chosen.spec), None, pd.DataFrame())
     others = []
-    for r in rows:
+    for r in compared:
         try:
             others.append(parse(resolved_all[r.id].doc))
         except SpecError as exc:

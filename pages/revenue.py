@@ -40,9 +40,11 @@ whatif = WhatIf(
     price=cols[2].slider("Prices ×", 0.2, 3.0, 1.0, 0.05, key="rev_price", help="List prices of every stream."),
 )
 output = cols[3].selectbox("Tornado output", list(OUTPUTS), format_func=OUTPUTS.get, key="rev_tornado")
+compare = st.session_state.get("rev_compare_ids")
 with read() as session:
     view = revenue_view(session=session, workspace_id=workspace_id, scenario_id=chosen_id, whatif=whatif,
-                        mc_paths=int(st.session_state.get(MC_RUN, 0)), tornado_output=output)
+                        mc_paths=int(st.session_state.get(MC_RUN, 0)), tornado_output=output,
+                        compare_ids=list(compare) if compare is not None else None)
 illustrative_banner(view.illustrative)
 if whatif.active:
     st.caption("What-if multipliers are applied and **not saved**; set them back to 1 to see the scenario as saved.")
@@ -116,6 +118,8 @@ if report is not None:
         if report.tornado is not None and not report.tornado.empty:
             st.plotly_chart(charts.tornado(report.tornado, f"{OUTPUTS[output]} at horizon end"), key="rev_tornado_fig")
     with tabs[3]:
+        st.multiselect("Scenarios to compare", list(labels), default=[int(i) for i in names.loc[
+            view.scenarios["compared"].to_numpy(), "id"]], format_func=labels.get, key="rev_compare_ids")
         if view.comparison.empty:
             st.caption("Save more than one scenario to compare them.")
         else:

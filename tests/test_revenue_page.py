@@ -55,3 +55,16 @@ def test_monte_carlo_runs_when_asked_and_draws_its_fans(app_db):
 def test_an_empty_workspace_is_told_how_to_add_a_scenario(app_db):
     at = open_page(PAGE, app_db["empty"])
     assert "No revenue scenario yet" in at.info[0].value
+
+
+def test_the_comparison_holds_the_scenarios_asked_for(app_db):
+    with app_db["factory"]() as s:
+        rows = revenue_scenarios(session=s, workspace_id=app_db["demo"])
+        one = revenue_view(session=s, workspace_id=app_db["demo"], compare_ids=[rows[0].id])
+    assert list(one.comparison.columns) == [rows[0].name]
+    at = open_page(PAGE, app_db["demo"])
+    at.multiselect(key="rev_compare_ids").set_value([rows[1].id]).run()
+    assert not at.exception
+    names = {r.name for r in rows}
+    compared = [list(d.value.columns) for d in at.dataframe if set(d.value.columns) & names]
+    assert compared == [[rows[1].name]]
