@@ -44,7 +44,7 @@ from db.transaction import transaction  # noqa: E402
 BUDGET_S = 1.5
 PROJECTS, TASKS_PER_PROJECT, PEOPLE, RISKS, GPUS = 50, 100, 200, 500, 50
 SCENARIOS, RUNS = 50, 1_000
-ROWS = PEOPLE + GPUS + RISKS + PROJECTS * (1 + 2 * TASKS_PER_PROJECT - 1) + SCENARIOS + RUNS
+ROWS = PEOPLE + GPUS + RISKS + PROJECTS * (1 + 2 * TASKS_PER_PROJECT - 1) + 2 * SCENARIOS + RUNS
 GENERATED = "generated row for load (bench_pages), not a measurement"
 
 
@@ -52,8 +52,24 @@ def build_large_workspace(factory) -> int:
     """The large workspace's plan, GPU pools and risks, then its cost scenarios and the global benchmark runs."""
     ws = _build_plan(factory)
     add_cost_scenarios(factory, ws)
+    add_revenue_scenarios(factory, ws)
     add_benchmark_runs(factory)
     return ws
+
+
+def add_revenue_scenarios(factory, workspace_id: int, count: int = SCENARIOS) -> None:
+    """``count`` revenue scenarios: the demo's base case with demand, churn and prices scaled at random (made up
+    for load, saved through :func:`db.revenue.save_revenue_scenario`, so checked like a user's)."""
+    from analytics.revenue.editing import what_if
+    from db.demo_revenue import DEMO_BASE
+    from db.revenue import save_revenue_scenario
+
+    rng = random.Random(6)
+    with transaction(factory, actor="bench") as s:
+        for i in range(count):
+            doc = what_if(DEMO_BASE, demand=rng.uniform(0.5, 2), churn=rng.uniform(0.5, 2), price=rng.uniform(0.7, 1.4))
+            save_revenue_scenario(session=s, workspace_id=workspace_id, name=f"Revenue scenario {i}", spec=doc,
+                                  notes=GENERATED, private=rng.random() < 0.2)
 
 
 def add_cost_scenarios(factory, workspace_id: int, count: int = SCENARIOS) -> None:
@@ -222,6 +238,7 @@ def main() -> None:
         large = _build_plan(factory)
         plan_s = time.perf_counter() - began
         add_cost_scenarios(factory, large)
+        add_revenue_scenarios(factory, large)
         scenarios_s = time.perf_counter() - began - plan_s
         add_benchmark_runs(factory)
         write_s = time.perf_counter() - began
@@ -232,7 +249,8 @@ def main() -> None:
             s.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         size = path.stat().st_size
         print(f"large workspace: {PROJECTS * TASKS_PER_PROJECT:,} tasks, {PEOPLE} people, {RISKS} risks, "
-              f"{GPUS} GPU pools, {SCENARIOS} cost scenarios + {RUNS:,} benchmark runs — {ROWS:,} rows written "
+              f"{GPUS} GPU pools, {SCENARIOS} cost and {SCENARIOS} revenue scenarios + {RUNS:,} benchmark runs — "
+              f"{ROWS:,} rows written "
               f"through the repositories in {write_s:.1f} s ({ROWS / write_s:,.0f} rows/s, validated, with history; "
               f"plan {plan_s:.1f} s, scenarios {scenarios_s:.2f} s, runs {runs_s:.2f} s); database "
               f"{size / 1e6:.1f} MB")
