@@ -15,6 +15,7 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("Plan", "pages/data.py", "Import & export", ":material/import_export:"),
     ("Economics", "pages/compute_cost.py", "Compute cost", ":material/memory:"),
     ("Economics", "pages/revenue.py", "Revenue", ":material/payments:"),
+    ("Economics", "pages/market.py", "Market", ":material/query_stats:"),
     ("Measure", "pages/modelhub.py", "Modelhub", ":material/model_training:"),
     ("Library", "pages/library.py", "Library", ":material/local_library:"),
     ("Library", "pages/errata.py", "Errata", ":material/fact_check:"),

@@ -107,3 +107,15 @@ def test_the_demo_document_is_stored_in_its_workspace_only(factory, workspace_id
     assert _load(factory, other).row_id is None
     with pytest.raises(StaleEditError), transaction(factory) as s:  # adding it twice does not overwrite
         add_demo_market(session=s, workspace_id=workspace_id)
+
+
+def test_the_market_document_travels_in_a_workspace_backup(factory, workspace_id):
+    from db.io.backup import restore_backup, write_backup
+
+    with transaction(factory) as s:
+        add_demo_market(session=s, workspace_id=workspace_id)
+    with factory() as s:
+        data = write_backup(session=s, workspace_id=workspace_id)
+    with transaction(factory) as s:
+        restored = restore_backup(session=s, data=data, name="Restored Co").id
+    assert _load(factory, restored).content == _load(factory, workspace_id).content
