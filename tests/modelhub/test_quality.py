@@ -11,9 +11,11 @@ import pytest
 from modelhub import quality, registry
 
 # Seconds to a few tens of seconds each on 2 cores: the CI set.
-FAST = ["mlp", "keras_cnn", "lenet", "resnet", "naive_bayes", "linear_svm", "random_forest", "ngram"]
+FAST = ["mlp", "keras_cnn", "lenet", "resnet", "naive_bayes", "linear_svm", "random_forest", "ngram",
+        "backprop", "attention_example", "policy_gradient", "multimodal_fusion"]
 # Minutes each on 2 cores: only with --quality.
-SLOW = ["gradient_boosting", "alexnet", "doc_vgg", "lstm", "gpt"]
+SLOW = ["gradient_boosting", "alexnet", "doc_vgg", "lstm", "gpt", "gan", "vae", "dqn", "ibm1", "seq2seq",
+        "faster_rcnn", "yolo", "ssd", "fcn", "unet", "deeplabv3plus", "compression", "lstm_attention"]
 
 
 def test_every_model_with_a_bar_is_checked_here():
