@@ -17,8 +17,8 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("Economics", "pages/revenue.py", "Revenue", ":material/payments:"),
     ("Economics", "pages/market.py", "Market", ":material/query_stats:"),
     ("Measure", "pages/modelhub.py", "Modelhub", ":material/model_training:"),
-    ("Library", "pages/library.py", "Library", ":material/local_library:"),
-    ("Library", "pages/errata.py", "Errata", ":material/fact_check:"),
+    ("Knowledge", "pages/library.py", "Library", ":material/local_library:"),
+    ("Knowledge", "pages/errata.py", "Errata", ":material/fact_check:"),
 )
 
 

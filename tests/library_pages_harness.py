@@ -13,8 +13,8 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 EXTRA_PAGES = (
-    ("Library", "pages/library.py", "Library", ":material/local_library:"),
-    ("Library", "pages/errata.py", "Errata", ":material/fact_check:"),
+    ("Knowledge", "pages/library.py", "Library", ":material/local_library:"),
+    ("Knowledge", "pages/errata.py", "Errata", ":material/fact_check:"),
 )
 
 _SCRIPT = f"""
