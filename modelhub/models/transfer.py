@@ -40,7 +40,7 @@ from modelhub.models._text import ByteLanguageModeling
 from modelhub.models.gpt import GPT, GPTConfig, random_windows
 from modelhub.recipes import FitRecipe
 from modelhub.registry import register
-from modelhub.trainer import lr_at, make_optimizer, pick_device
+from modelhub.trainer import lr_at, make_optimizer, pick_device, set_threads
 
 
 class GPTClassifier(nn.Module):
@@ -140,9 +140,9 @@ class PretrainFinetune(FitRecipe):
     def fit(self) -> PretrainFinetune:
         """Pre-train on the corpus, fine-tune on the task, train the same network on the task from scratch."""
         c = self.config
-        if c["threads"] > 0:
-            torch.set_num_threads(c["threads"])
         self.device = pick_device("auto")
+        if self.device.type == "cpu":  # as the trainer does: on a loaded machine a second thread costs ×100s
+            set_threads(c["threads"])
         gpt = self._new_gpt().to(self.device)
         train_bytes = torch.from_numpy(self.corpus.bytes("train")).long()
         self.lm = ByteLanguageModeling(gpt, self.corpus, c["block_size"], c["pretrain_eval_bytes"])
