@@ -86,13 +86,16 @@ def _blended_serving(row: pd.Series) -> float:
     return 0.75 * float(row["serving_usd_per_m_input"] or 0) + 0.25 * float(row["serving_usd_per_m_output"] or 0)
 
 
-def resolve(*, session: Session, workspace_id: int, spec: dict[str, Any], today: date | None = None) -> Resolved:
-    """Fill ``spec`` from the workspace (when ``use_tracker`` is set) and the cost scenarios it names."""
+def resolve(*, session: Session, workspace_id: int, spec: dict[str, Any], today: date | None = None,
+            tracker: bool = True, costs: pd.DataFrame | None = None) -> Resolved:
+    """Fill ``spec`` from the workspace (when ``use_tracker`` is set and ``tracker``) and the cost scenarios it
+    names. A caller resolving many scenarios for their prices alone (the Market page) passes ``tracker=False``
+    and the ``scenario_costs`` frame it read once."""
     today = today or date.today()
     doc = copy.deepcopy(spec)
     warnings: list[str] = []
     doc.setdefault("start_month", f"{today.year:04d}-{today.month:02d}")
-    costs = scenario_costs(session=session, workspace_id=workspace_id)
+    costs = scenario_costs(session=session, workspace_id=workspace_id) if costs is None else costs
     by_name = {str(r["name"]): r for _, r in costs.iterrows()}
 
     def cost_row(name: str, where: str) -> pd.Series | None:
@@ -116,7 +119,7 @@ def resolve(*, session: Session, workspace_id: int, spec: dict[str, Any], today:
         row = cost_row(str(run.get("cost_scenario", "")), f"training[{i}] ({run.get('name', '')})")
         if row is not None and row["training_cost_usd"] is not None and not pd.isna(row["training_cost_usd"]):
             run["cost_usd"] = float(row["training_cost_usd"])
-    if doc.get("use_tracker"):
+    if doc.get("use_tracker") and tracker:
         _fill_from_tracker(session, workspace_id, doc, today, warnings)
     return Resolved(doc=doc, warnings=warnings)
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from analytics import market, market_docs
 from analytics.gpu_catalogue import api_price_table
 from db import repo
+from db.cost_scenarios import scenario_costs
 from db.market import load_market
 from db.models import Workspace
 from db.revenue import resolve, revenue_scenarios
@@ -51,8 +52,11 @@ def _scenarios(session: Session, workspace_id: int, today: date | None,
     """Each revenue scenario resolved against the workspace (its cost scenario's serving cost filled in), and
     every stream as (scenario, name, kind, units category)."""
     resolved, streams = [], []
+    costs = scenario_costs(session=session, workspace_id=workspace_id)  # read once for every scenario
     for row in revenue_scenarios(session=session, workspace_id=workspace_id):
-        res = resolve(session=session, workspace_id=workspace_id, spec=row.spec, today=today)
+        # Prices and serving costs only: the tracker's opex and rounds are not needed here.
+        res = resolve(session=session, workspace_id=workspace_id, spec=row.spec, today=today, tracker=False,
+                      costs=costs)
         problems += [f"revenue scenario {row.name!r}: {w}" for w in res.warnings if "cost scenario" in w]
         resolved.append((row.name, res.doc))
         streams += [(row.name, str(s.get("name", "")), str(s.get("kind", "")), str(s.get("category", "licence")))
