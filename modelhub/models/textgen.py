@@ -226,7 +226,8 @@ class DiscriminationRecipe(TorchRecipe):
 @register(
     "text_discriminator", family="textgen", task="text-classification",
     source="001 §3.2.2, 001:L243-263; 000:L133, L338", dataset="pydoc", metric="test_accuracy",
-    higher_is_better=True, quality_bar=None,
+    # Bar 0.75: measured 0.839 test accuracy (AUC 0.918) in the default config, 60 s on 1 thread; chance is 0.5.
+    higher_is_better=True, quality_bar=0.75,
     configs={
         "smoke": {"embedding_dim": 8, "lstm_units": 16, "window": 32, "train_bytes": 50_000, "fake_pool": 256,
                   "eval_windows": 64, "rerank_samples": 16, "rerank_top": 4, "steps": 3, "batch_size": 16,

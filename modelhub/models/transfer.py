@@ -248,7 +248,9 @@ class PretrainFinetune(FitRecipe):
 
 @register(
     "gpt_finetune", family="transformer", task="transfer-learning", source="004 §3.1.3, 004:L181-193",
-    dataset="docstrings", metric="finetune_gain", higher_is_better=True, quality_bar=None,
+    # Bar: pre-training must gain 5 points. Measured (default, seed 0, 317 s on 1 thread): test 0.581 vs 0.467
+    # from scratch (gain 0.115; validation gain 0.133), pre-trained pydoc val loss 1.69 nats/byte.
+    dataset="docstrings", metric="finetune_gain", higher_is_better=True, quality_bar=0.05,
     configs={
         "smoke": {"n_layer": 1, "n_head": 2, "n_embd": 32, "block_size": 32, "per_package": 40,
                   "pretrain_steps": 3, "pretrain_batch": 8, "pretrain_warmup_steps": 1, "pretrain_eval_bytes": 4096,
