@@ -204,8 +204,8 @@ _GAN_CONFIGS: dict[str, dict[str, Any]] = {
               "judge_steps": 40},
     # grad_clip 0: the trainer clips the global norm over both players at once, which would let a large D
     # gradient shrink G's step; each player's own Adam scaling is the usual GAN safeguard.
-    "default": {"dataset": "digits", "image_size": 8, "z_dim": 32, "hidden": 256, "r1": 0.1, "steps": 6000,
-                "batch_size": 64, "lr": 5e-4, "warmup_steps": 100, "grad_clip": 0.0, "eval_every": 1000,
+    "default": {"dataset": "digits", "image_size": 8, "z_dim": 32, "hidden": 256, "r1": 0.1, "steps": 15000,
+                "batch_size": 64, "lr": 5e-4, "warmup_steps": 100, "grad_clip": 0.0, "eval_every": 2500,
                 "eval_samples": 1000, "judge_steps": 400},
     "scale": {"hidden": 1024, "steps": 20000, "batch_size": 256, "eval_every": 2000},
 }
