@@ -15,7 +15,8 @@ FAST = ["mlp", "keras_cnn", "lenet", "resnet", "naive_bayes", "linear_svm", "ran
         "backprop", "attention_example", "policy_gradient", "multimodal_fusion"]
 # Minutes each on 2 cores: only with --quality.
 SLOW = ["gradient_boosting", "alexnet", "doc_vgg", "lstm", "gpt", "gan", "vae", "dqn", "ibm1", "seq2seq",
-        "faster_rcnn", "yolo", "ssd", "fcn", "unet", "deeplabv3plus", "compression", "lstm_attention"]
+        "faster_rcnn", "yolo", "ssd", "fcn", "unet", "deeplabv3plus", "compression", "lstm_attention",
+        "text_discriminator", "gpt_finetune"]
 
 
 def test_every_model_with_a_bar_is_checked_here():
