@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt | cksum | cut -d' ' -f1)
 PORT ?= 8501
 
-.PHONY: run test lint reliability bench quality venv clean-db
+.PHONY: run pitch test lint reliability bench quality venv clean-db
 
 venv: $(STAMP)
 
@@ -21,6 +21,13 @@ run: $(STAMP)
 	$(BIN)/python -m db upgrade
 	$(BIN)/python -m db demo
 	$(BIN)/streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
+
+# Read-only pitch mode: only the pitch view of one workspace (FOUNDERDECK_PITCH_WORKSPACE = id or name, else the
+# first), no navigation to the other pages and no write path.
+pitch: $(STAMP)
+	$(BIN)/python -m db upgrade
+	$(BIN)/python -m db demo
+	$(BIN)/streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false -- --pitch
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -19,6 +19,8 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("Measure", "pages/modelhub.py", "Modelhub", ":material/model_training:"),
     ("Knowledge", "pages/library.py", "Library", ":material/local_library:"),
     ("Knowledge", "pages/errata.py", "Errata", ":material/fact_check:"),
+    # Titled unlike its section: a section named like its page makes a sidebar click ambiguous.
+    ("Pitch", "pages/pitch.py", "Investor pitch", ":material/slideshow:"),
 )
 
 
@@ -28,6 +30,11 @@ def run() -> None:
     from pages._components import flash, workspace_sidebar
 
     require_login()
+    from pages._pitch_mode import pitch_mode, serve_pitch
+
+    if pitch_mode():  # `streamlit run app.py -- --pitch`: the pitch of one workspace, read-only, no navigation
+        serve_pitch()
+        return
 
     sections: dict[str, list] = {}
     for section, path, title, icon in PAGES:

@@ -1,4 +1,6 @@
-"""Pitch narrative repository: problem, solution, why now, the ask and use of funds, what the money buys.
+"""Pitch narrative repository: problem, solution, why now, the ask and use of funds, what the money buys, and
+the cost scenarios the founder keeps out of the pitch (``private_cost_scenarios``, names; on top of each cost
+scenario's own ``private`` flag).
 
 Stored in ``workspace_document`` (kind "pitch") through :mod:`db.repo` like :mod:`db.market`, so the version
 check, soft delete and change history apply. Checked before anything is written; a bad field is refused naming
@@ -31,7 +33,8 @@ class StoredPitch:
 
 
 def empty_pitch() -> dict[str, Any]:
-    return {**{k: "" for k in TEXT_FIELDS}, "ask_usd": None, "use_of_funds": {k: 0.0 for k in USES}}
+    return {**{k: "" for k in TEXT_FIELDS}, "ask_usd": None, "use_of_funds": {k: 0.0 for k in USES},
+            "private_cost_scenarios": []}
 
 
 def checked(content: Any) -> dict[str, Any]:
@@ -41,7 +44,7 @@ def checked(content: Any) -> dict[str, Any]:
 
     if not isinstance(content, dict):
         raise ValidationError([FieldError(_LABEL, "content", "must be an object")])
-    unknown = sorted(set(content) - set(TEXT_FIELDS) - {"ask_usd", "use_of_funds"})
+    unknown = sorted(set(content) - set(TEXT_FIELDS) - {"ask_usd", "use_of_funds", "private_cost_scenarios"})
     if unknown:
         raise bad(unknown[0], "is not a pitch field")
     out = empty_pitch()
@@ -63,6 +66,10 @@ def checked(content: Any) -> dict[str, Any]:
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
             raise bad(f"use_of_funds.{key}", "must be a share between 0 and 1")
         out["use_of_funds"][key] = float(value)
+    names = content.get("private_cost_scenarios") or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise bad("private_cost_scenarios", "must be a list of cost-scenario names")
+    out["private_cost_scenarios"] = sorted({n.strip() for n in names if n.strip()})
     total = sum(out["use_of_funds"].values())
     if total > 0 and abs(total - 1) > 0.011:
         raise bad("use_of_funds", f"shares add up to {total:.0%}, not 100%")
