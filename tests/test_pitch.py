@@ -1,0 +1,115 @@
+"""The pitch deck: sections in a deck's order, missing sections say what is missing, internal data left out."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from analytics.pitch import SECTIONS, PitchInputs, build_deck
+from db.demo import create_demo_workspace
+from db.pitch import load_pitch, save_pitch
+from db.validation import StaleEditError, ValidationError
+from db.views_pitch import pitch_view, pitch_workspace
+from tests.helpers import table_counts
+from tests.pitch_private_data import PITCH_HIDDEN_COST, PRIVATE_COST, add_private_data, salary_forms
+
+KEYS = [k for k, _t in SECTIONS]
+ORDER = ["problem", "solution", "why_now", "market", "competition", "business_model", "unit_economics", "traction",
+         "team", "financials", "ask", "milestones", "risks"]
+
+
+@pytest.fixture
+def demo(factory):
+    with factory.begin() as s:
+        ws = create_demo_workspace(session=s, today=date(2026, 12, 1)).id
+        private = add_private_data(s, ws)
+    return {"id": ws, "private": private}
+
+
+def _text(deck) -> str:
+    return "\n".join([s.title for s in deck.sections] + [line for s in deck.sections for line in s.lines])
+
+
+def test_sections_follow_the_deck_order():
+    assert KEYS == ORDER
+    assert [s.key for s in build_deck(PitchInputs(workspace="X")).sections] == ORDER
+
+
+def test_an_empty_workspace_says_what_is_missing_and_invents_nothing():
+    deck = build_deck(PitchInputs(workspace="X"))
+    for section in deck.sections:
+        assert section.missing.startswith("missing: "), section.key
+        assert section.lines == [] and section.charts == [], section.key
+    by_key = {s.key: s.missing for s in deck.sections}
+    assert "the problem" in by_key["problem"] and "TAM/SAM/SOM" in by_key["market"]
+    assert "the ask" in by_key["ask"] and "R&D / marketing / operations" in by_key["ask"]
+
+
+def test_an_ask_without_a_split_names_the_split_as_missing():
+    deck = build_deck(PitchInputs(workspace="X", narrative={"ask_usd": 5e6}))
+    ask = next(s for s in deck.sections if s.key == "ask")
+    assert ask.lines == ["We are raising $5.0M."] and "use of funds" in ask.missing and not ask.charts
+
+
+def test_the_demo_deck_fills_every_section_in_order(factory, demo):
+    with factory() as s:
+        view = pitch_view(session=s, workspace_id=demo["id"], today=date(2026, 12, 1))
+    deck = view.deck
+    assert [s.key for s in deck.sections] == ORDER
+    assert all(s.lines and not s.missing for s in deck.sections), [(s.key, s.missing) for s in deck.sections
+                                                                    if s.missing]
+    text = _text(deck)
+    assert "Mei Chen, CEO" in text and "$12.0M" in text
+    assert "maas" in text and "saas" in text and "subscription" in text
+    assert "Scenario: Base case (illustrative)" in text  # the public base case, not the private one sorted first
+    assert "P80" in text and "TAM" in text
+    assert [c.key for c in deck.charts] == ["market_sizing", "revenue_cash", "use_of_funds"]
+
+
+def test_salaries_private_risks_and_private_scenarios_are_absent(factory, demo):
+    with factory() as s:
+        view = pitch_view(session=s, workspace_id=demo["id"], today=date(2026, 12, 1))
+    text = _text(view.deck)
+    for value in demo["private"].texts:
+        assert value not in text, value
+    for salary in demo["private"].salaries:
+        for form in salary_forms(salary):
+            assert form not in text, form
+    serving = next(s for s in view.deck.sections if s.key == "traction").lines
+    assert any("Lexora 8B" in line for line in serving)  # the public cost scenario is shown …
+    assert not any(PITCH_HIDDEN_COST["name"] in line or PRIVATE_COST["name"] in line for line in serving)
+    assert PRIVATE_COST["name"] not in view.cost_scenarios  # … and the form offers only non-private ones
+    assert PITCH_HIDDEN_COST["name"] in view.cost_scenarios
+
+
+def test_narrative_is_checked_and_version_checked(factory, workspace_id):
+    before = table_counts(factory)
+    for bad, field in (({"use_of_funds": {"rd": 0.7, "marketing": 0.7}}, "content.use_of_funds"),
+                       ({"ask_usd": -1}, "content.ask_usd"), ({"tagline": "x"}, "content.tagline"),
+                       ({"problem": 3}, "content.problem"), ({"private_cost_scenarios": "x"},
+                                                             "content.private_cost_scenarios")):
+        with pytest.raises(ValidationError) as exc, factory.begin() as s:
+            save_pitch(session=s, workspace_id=workspace_id, content=bad)
+        assert exc.value.errors[0].field == field
+    assert table_counts(factory) == before
+    with factory.begin() as s:
+        row = save_pitch(session=s, workspace_id=workspace_id,
+                         content={"problem": " p ", "private_cost_scenarios": ["b", "a", "a", " "]})
+    with factory() as s:
+        stored = load_pitch(session=s, workspace_id=workspace_id)
+    assert stored.content["problem"] == "p" and stored.content["private_cost_scenarios"] == ["a", "b"]
+    with pytest.raises(StaleEditError), factory.begin() as s:
+        save_pitch(session=s, workspace_id=workspace_id, content={"problem": "again"})  # believes there is none
+    with factory.begin() as s:
+        save_pitch(session=s, workspace_id=workspace_id, content={"problem": "v2"}, expected_version=row.version)
+    with pytest.raises(StaleEditError), factory.begin() as s:
+        save_pitch(session=s, workspace_id=workspace_id, content={"problem": "v3"}, expected_version=row.version)
+
+
+def test_pitch_workspace_by_id_name_or_first(factory, workspace_id, demo):
+    with factory() as s:
+        assert pitch_workspace(session=s) == workspace_id  # the first one
+        assert pitch_workspace(session=s, selector=str(demo["id"])) == demo["id"]
+        assert pitch_workspace(session=s, selector="Test Co") == workspace_id
+        assert pitch_workspace(session=s, selector="nobody") is None
