@@ -14,14 +14,13 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analytics.gpu_catalogue import api_price_table
 from analytics.market_schema import MarketError, empty_market, parse_market
-from db import repo
+from db.documents import document_row, save_document
 from db.models import WorkspaceDocument
-from db.validation import FieldError, StaleEditError, ValidationError
+from db.validation import FieldError, ValidationError
 
 KIND = "market"
 SECTIONS = ("sizing", "own", "competitors", "business_model", "canvas", "pillars", "swot", "quality_metric",
@@ -50,9 +49,7 @@ def checked(content: Any) -> dict[str, Any]:
 
 
 def _row(session: Session, workspace_id: int) -> WorkspaceDocument | None:
-    stmt = select(WorkspaceDocument).where(WorkspaceDocument.workspace_id == workspace_id,
-                                           WorkspaceDocument.kind == KIND, WorkspaceDocument.deleted_at.is_(None))
-    return session.scalars(stmt).first()
+    return document_row(session, workspace_id, KIND)
 
 
 def load_market(*, session: Session, workspace_id: int) -> StoredMarket:
@@ -81,17 +78,8 @@ def save_market(*, session: Session, workspace_id: int, content: dict[str, Any],
                 expected_version: int | None = None) -> WorkspaceDocument:
     """Store the whole document (checked first). ``expected_version`` is the version the caller loaded; None
     means it loaded none, so an existing document is not overwritten blindly."""
-    stored = checked(content)
-    row = _row(session, workspace_id)
-    if row is None:
-        if expected_version is not None:
-            raise StaleEditError("the market document was deleted since you loaded it; reload and edit again")
-        return repo.create(session=session, model=WorkspaceDocument,
-                           values={"workspace_id": workspace_id, "kind": KIND, "content": stored})
-    if expected_version is None:
-        raise StaleEditError(f"a market document already exists (version {row.version}); reload and edit it")
-    return repo.update(session=session, model=WorkspaceDocument, row_id=row.id, values={"content": stored},
-                       expected_version=expected_version)
+    return save_document(session=session, workspace_id=workspace_id, kind=KIND, content=checked(content),
+                         expected_version=expected_version, what="market document")
 
 
 def save_market_sections(*, session: Session, workspace_id: int, sections: dict[str, Any],

@@ -12,12 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db import repo
+from db.documents import document_row, save_document
 from db.models import WorkspaceDocument
-from db.validation import FieldError, StaleEditError, ValidationError
+from db.validation import FieldError, ValidationError
 
 KIND = "pitch"
 TEXT_FIELDS = ("problem", "solution", "why_now", "milestones_money_buys")
@@ -77,9 +76,7 @@ def checked(content: Any) -> dict[str, Any]:
 
 
 def _row(session: Session, workspace_id: int) -> WorkspaceDocument | None:
-    stmt = select(WorkspaceDocument).where(WorkspaceDocument.workspace_id == workspace_id,
-                                           WorkspaceDocument.kind == KIND, WorkspaceDocument.deleted_at.is_(None))
-    return session.scalars(stmt).first()
+    return document_row(session, workspace_id, KIND)
 
 
 def load_pitch(*, session: Session, workspace_id: int) -> StoredPitch:
@@ -96,14 +93,5 @@ def load_pitch(*, session: Session, workspace_id: int) -> StoredPitch:
 def save_pitch(*, session: Session, workspace_id: int, content: dict[str, Any],
                expected_version: int | None = None) -> WorkspaceDocument:
     """Store the narrative (checked first); ``expected_version`` None means the caller loaded none."""
-    stored = checked(content)
-    row = _row(session, workspace_id)
-    if row is None:
-        if expected_version is not None:
-            raise StaleEditError("the pitch narrative was deleted since you loaded it; reload and edit again")
-        return repo.create(session=session, model=WorkspaceDocument,
-                           values={"workspace_id": workspace_id, "kind": KIND, "content": stored})
-    if expected_version is None:
-        raise StaleEditError(f"a pitch narrative already exists (version {row.version}); reload and edit it")
-    return repo.update(session=session, model=WorkspaceDocument, row_id=row.id, values={"content": stored},
-                       expected_version=expected_version)
+    return save_document(session=session, workspace_id=workspace_id, kind=KIND, content=checked(content),
+                         expected_version=expected_version, what="pitch narrative")
