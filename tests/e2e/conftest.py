@@ -37,8 +37,9 @@ def _need_browser() -> None:
         pytest.skip(message)
 
 
-def start_server(data: Path) -> dict:
-    """`python -m db upgrade && python -m db demo && streamlit run app.py` on a fresh SQLite file in ``data``."""
+def start_server(data: Path, app_args: tuple[str, ...] = ()) -> dict:
+    """`python -m db upgrade && python -m db demo && streamlit run app.py [-- app_args]` on a fresh SQLite file
+    in ``data`` (``("--pitch",)`` starts it as `make pitch` does)."""
     url = f"sqlite:///{data / 'e2e.db'}"
     env = {**os.environ, "DATABASE_URL": url}
     for command in ("upgrade", "demo"):
@@ -48,7 +49,7 @@ def start_server(data: Path) -> dict:
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
          "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
+         "--browser.gatherUsageStats", "false", *(("--", *app_args) if app_args else ())],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"

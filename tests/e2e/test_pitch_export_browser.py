@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from datetime import date
 
 import pytest
 
 from analytics.pitch import SECTIONS
 from analytics.pitch_export import deck_html
-from tests.conftest import ROOT
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, _need_browser
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _need_browser, start_server, stop_server
 from tests.pitch_private_data import add_private_data
 
 
@@ -80,33 +74,9 @@ def test_exported_html_renders_every_section_and_chart_offline(chromium, exporte
 @pytest.fixture(scope="module")
 def pitch_server(tmp_path_factory):
     _need_browser()
-    data = tmp_path_factory.mktemp("pitch_mode")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{data / 'e2e.db'}"}
-    for command in ("upgrade", "demo"):
-        subprocess.run([sys.executable, "-m", "db", command], cwd=ROOT, env=env, check=True, capture_output=True)
-    port = _free_port()
-    log = (data / "server.log").open("w")
-    proc = subprocess.Popen(  # as `make pitch` starts it
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false", "--", "--pitch"], cwd=ROOT, env=env, stdout=log,
-        stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.read() == b"ok":
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail(f"app did not start: {(data / 'server.log').read_text()}")
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    server = start_server(tmp_path_factory.mktemp("pitch_mode"), app_args=("--pitch",))  # as `make pitch` starts it
+    yield server["base"]
+    stop_server(server)
 
 
 @pytest.mark.parametrize("path", ["/", "/projects", "/resources", "/revenue"])
