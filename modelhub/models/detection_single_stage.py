@@ -26,8 +26,9 @@ from torch import nn
 
 from modelhub.det_metrics import box_iou
 from modelhub.models._detection_common import (
-    DATA_KEYS,
+    DEFAULT,
     ERRATA,
+    SCALE,
     SMOKE,
     DetectionRecipe,
     conv_block,
@@ -212,10 +213,8 @@ class SSD(nn.Module):
         "smoke": SMOKE,
         # Measured (seed 0, 2 shared CPU cores under load 8): test mAP@0.5 0.776 / 0.852 / 0.865 / 0.871 at 300 / 600 /
         # 900 / 1,200 steps, 308 s of training.
-        "default": {**DATA_KEYS, "n_train": 4000, "n_eval": 500, "width": 16, "steps": 1200, "batch_size": 32,
-                    "lr": 2e-3, "weight_decay": 1e-4, "eval_every": 300, "grad_clip": 10.0},
-        "scale": {"n_train": 20000, "n_eval": 2000, "width": 32, "steps": 10000, "batch_size": 128,
-                  "eval_every": 1000},
+        "default": DEFAULT,
+        "scale": SCALE,
     },
     description="YOLOv1-style grid detector: 8×8 cells on 32 px scenes, 2 boxes (x, y, √w, √h, objectness) and "
                 "one class distribution per cell, v1's responsible-predictor assignment and sum-squared box loss; "
@@ -233,10 +232,8 @@ def yolo(config: dict[str, Any]) -> DetectionRecipe:
         "smoke": {**SMOKE, "levels": 2},
         # Measured (seed 0, 2 shared CPU cores under load 8): test mAP@0.5 0.742 / 0.869 / 0.892 / 0.899 at 300 / 600 /
         # 900 / 1,200 steps, 217 s of training.
-        "default": {**DATA_KEYS, "n_train": 4000, "n_eval": 500, "width": 16, "levels": 3, "steps": 1200,
-                    "batch_size": 32, "lr": 2e-3, "weight_decay": 1e-4, "eval_every": 300, "grad_clip": 10.0},
-        "scale": {"n_train": 20000, "n_eval": 2000, "width": 32, "steps": 10000, "batch_size": 128,
-                  "eval_every": 1000},
+        "default": {**DEFAULT, "levels": 3},
+        "scale": SCALE,
     },
     description="SSD-style detector: 3 anchor shapes × 2 sizes per cell on the stride-4, 8 and 16 maps (levels=2 "
                 "drops the last), IoU-0.5 matching, smooth-L1 boxes, softmax classes with 3:1 hard-negative "

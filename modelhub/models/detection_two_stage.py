@@ -22,8 +22,9 @@ from torch import nn
 
 from modelhub.det_metrics import box_iou, nms
 from modelhub.models._detection_common import (
-    DATA_KEYS,
+    DEFAULT,
     ERRATA,
+    SCALE,
     SMOKE,
     decode,
     detection_recipe,
@@ -173,10 +174,8 @@ class FasterRCNN(nn.Module):
         "smoke": SMOKE,
         # Measured (seed 0, 2 shared CPU cores under load 8): test mAP@0.5 0.853 / 0.915 / 0.925 / 0.932 at 300 / 600 /
         # 900 / 1,200 steps, 322 s of training.
-        "default": {**DATA_KEYS, "n_train": 4000, "n_eval": 500, "width": 16, "steps": 1200, "batch_size": 32,
-                    "lr": 2e-3, "weight_decay": 1e-4, "eval_every": 300, "grad_clip": 10.0},
-        "scale": {"n_train": 20000, "n_eval": 2000, "width": 32, "steps": 10000, "batch_size": 128,
-                  "eval_every": 1000},
+        "default": DEFAULT,
+        "scale": SCALE,
     },
     description="Two-stage detector: conv backbone to a stride-4 map, an RPN (9 anchors per cell, objectness and "
                 "box deltas, NMS 0.7), RoIAlign 4×4 from the features, two fc layers, softmax classes and "
