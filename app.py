@@ -39,7 +39,8 @@ def run() -> None:
     sections: dict[str, list] = {}
     for section, path, title, icon in PAGES:
         sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon))
-    page = st.navigation(sections)
+    # expanded=True: with 15+ pages Streamlit would fold the tail behind "View more", hiding Knowledge and Pitch
+    page = st.navigation(sections, expanded=True)
     workspace_sidebar()
     flash()
     page.run()
