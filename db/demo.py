@@ -17,6 +17,7 @@ from db import repo
 from db.catalogues import phase_template, risk_catalogue
 from db.demo_compute import add_demo_cost_scenario
 from db.demo_market import add_demo_market
+from db.demo_pitch import add_demo_pitch
 from db.demo_resources import add_demo_resources
 from db.demo_revenue import add_demo_revenue_scenarios
 from db.demo_risks import link_demo_risks
@@ -148,6 +149,7 @@ def create_demo_workspace(*, session: Session, today: date | None = None, name: 
     add_demo_cost_scenario(session=session, workspace_id=ws.id)
     add_demo_revenue_scenarios(session=session, workspace_id=ws.id)  # after the cost scenario they name
     add_demo_market(session=session, workspace_id=ws.id)
+    add_demo_pitch(session=session, workspace_id=ws.id)
     return ws
 
 

@@ -57,12 +57,29 @@ def pitch_workspace(*, session: Session, selector: str = "") -> int | None:
     return workspaces[0].id if workspaces and not selector else None
 
 
-def _chosen_scenario(session: Session, workspace_id: int, today: date | None, warnings: list[str]):
-    """The public revenue scenario the financials come from: one named 'base', else the first by name."""
+def _cost_names(spec: dict[str, Any]) -> set[str]:
+    """The cost scenarios a revenue spec draws serving or training cost from."""
+    parts = [*spec.get("streams", []), *spec.get("training", [])]
+    return {str(p["cost_scenario"]) for p in parts if p.get("cost_scenario")}
+
+
+def _chosen_scenario(session: Session, workspace_id: int, today: date | None, hidden: set[str],
+                     warnings: list[str]):
+    """The public revenue scenario the financials come from: one named 'base', else the first by name. A public
+    revenue scenario that draws on a private or pitch-hidden cost scenario is skipped: its margins would carry
+    that scenario's serving cost into the export."""
+    every = set(scenario_costs(session=session, workspace_id=workspace_id)["name"])
+    public = scenario_costs(session=session, workspace_id=workspace_id, include_private=False)
+    public = public[~public["name"].isin(hidden)]
+    closed = every - set(public["name"])
     rows = revenue_scenarios(session=session, workspace_id=workspace_id, include_private=False)
     rows = sorted(rows, key=lambda r: (not r.name.lower().startswith("base"), r.name))
     for row in rows:
-        res = resolve(session=session, workspace_id=workspace_id, spec=row.spec, today=today)
+        if _cost_names(row.spec) & closed:  # the warning names no private scenario: pitch mode shows it
+            warnings.append(f"revenue scenario {row.name!r} draws on a private or pitch-hidden cost scenario; "
+                            "it is left out of the pitch")
+            continue
+        res = resolve(session=session, workspace_id=workspace_id, spec=row.spec, today=today, costs=public)
         try:
             return row.name, parse(res.doc)
         except SpecError as exc:
@@ -87,9 +104,9 @@ def _streams(parsed: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _financial_inputs(session: Session, workspace_id: int, today: date | None,
+def _financial_inputs(session: Session, workspace_id: int, today: date | None, hidden: set[str],
                       warnings: list[str]) -> dict[str, Any]:
-    name, parsed = _chosen_scenario(session, workspace_id, today, warnings)
+    name, parsed = _chosen_scenario(session, workspace_id, today, hidden, warnings)
     if parsed is None:
         return {}
     report = build_report(parsed)
@@ -177,7 +194,9 @@ def pitch_view(*, session: Session, workspace_id: int, today: date | None = None
     api = api_price_table()
     inputs = PitchInputs(
         workspace=ws.name, illustrative=ws.illustrative, narrative=stored.content,
-        **_market_inputs(session, workspace_id, api), **_financial_inputs(session, workspace_id, today, warnings),
+        **_market_inputs(session, workspace_id, api),
+        **_financial_inputs(session, workspace_id, today, hidden, warnings),
         **_traction_inputs(session, workspace_id, hidden, api), **_plan_inputs(session, workspace_id, today))
-    names = scenario_costs(session=session, workspace_id=workspace_id, include_private=False)["name"].tolist()
+    public = scenario_costs(session=session, workspace_id=workspace_id, include_private=False)
+    names = public["name"].tolist()
     return PitchView(workspace_id, build_deck(inputs), stored, names, warnings)

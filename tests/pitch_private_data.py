@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from db import repo
 from db.cost_scenarios import save_scenario
-from db.demo_pitch import DEMO_PITCH, add_demo_pitch
+from db.demo_pitch import DEMO_PITCH
 from db.models import Person, RevenueScenario, Risk
 from db.pitch import load_pitch, save_pitch
 from db.revenue import save_revenue_scenario
@@ -39,10 +39,9 @@ class PrivateValues:
 
 
 def add_private_data(session: Session, workspace_id: int) -> PrivateValues:
-    """Add the private rows and the demo narrative (hiding ``PITCH_HIDDEN_COST``); return what must not leak."""
+    """Add the private rows and hide ``PITCH_HIDDEN_COST`` in the demo's narrative; return what must not leak."""
     save_scenario(session=session, workspace_id=workspace_id, values=dict(PRIVATE_COST))
     save_scenario(session=session, workspace_id=workspace_id, values=dict(PITCH_HIDDEN_COST))
-    add_demo_pitch(session=session, workspace_id=workspace_id)
     stored = load_pitch(session=session, workspace_id=workspace_id)
     save_pitch(session=session, workspace_id=workspace_id, expected_version=stored.version,
                content={**DEMO_PITCH, "private_cost_scenarios": [PITCH_HIDDEN_COST["name"]]})

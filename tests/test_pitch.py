@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from analytics.pitch import SECTIONS, PitchInputs, build_deck
 from db.demo import create_demo_workspace
+from db.models import RevenueScenario
 from db.pitch import load_pitch, save_pitch
+from db.revenue import save_revenue_scenario
 from db.validation import StaleEditError, ValidationError
 from db.views_pitch import pitch_view, pitch_workspace
 from tests.helpers import table_counts
@@ -113,3 +117,21 @@ def test_pitch_workspace_by_id_name_or_first(factory, workspace_id, demo):
         assert pitch_workspace(session=s, selector=str(demo["id"])) == demo["id"]
         assert pitch_workspace(session=s, selector="Test Co") == workspace_id
         assert pitch_workspace(session=s, selector="nobody") is None
+
+
+def test_a_public_scenario_drawing_on_private_costs_is_left_out_of_the_financials(factory, demo):
+    with factory.begin() as s:
+        base = s.scalars(select(RevenueScenario).where(RevenueScenario.workspace_id == demo["id"],
+                                                       RevenueScenario.private.is_(False))
+                         .order_by(RevenueScenario.name)).first()
+        spec = copy.deepcopy(base.spec)
+        for part in [*spec["streams"], *spec["training"]]:
+            if part.get("cost_scenario"):
+                part["cost_scenario"] = PRIVATE_COST["name"]  # its margins would carry the private serving cost
+        save_revenue_scenario(session=s, workspace_id=demo["id"], name="Base 00 on the bulk quote", spec=spec)
+    with factory() as s:
+        view = pitch_view(session=s, workspace_id=demo["id"], today=date(2026, 12, 1))
+    text = _text(view.deck)
+    assert "Scenario: Base case (illustrative)" in text and "Base 00 on the bulk quote" not in text
+    assert any("Base 00 on the bulk quote" in w for w in view.warnings)
+    assert not any(PRIVATE_COST["name"] in w for w in view.warnings)  # pitch mode shows the warnings

@@ -9,7 +9,6 @@ from streamlit.testing.v1 import AppTest
 
 import app
 from analytics.pitch import SECTIONS
-from db.demo_pitch import add_demo_pitch
 from pages._pitch_mode import MODE_ENV, WORKSPACE_ENV
 from tests.conftest import ROOT
 from tests.helpers import table_dump
@@ -25,8 +24,6 @@ def _pitch_app(app_db, monkeypatch, *, how: str = "env", workspace: str | None =
         monkeypatch.setattr(sys, "argv", ["app.py", "--pitch"])
     if workspace is not None:
         monkeypatch.setenv(WORKSPACE_ENV, workspace)
-    with app_db["factory"].begin() as s:
-        add_demo_pitch(session=s, workspace_id=app_db["demo"])
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -60,8 +57,6 @@ def test_the_other_pages_cannot_be_reached(app_db, monkeypatch):
 
 def test_nothing_is_written(app_db, monkeypatch):
     monkeypatch.setenv(MODE_ENV, "1")
-    with app_db["factory"].begin() as s:
-        add_demo_pitch(session=s, workspace_id=app_db["demo"])
     before = table_dump(app_db["factory"])
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.run()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from analytics.pitch import SECTIONS
-from db.demo_pitch import add_demo_pitch
 from db.pitch import load_pitch, save_pitch
 from tests.helpers import open_page, table_counts
 
@@ -13,13 +12,7 @@ pytestmark = pytest.mark.usefixtures("navigation_only")
 PAGE = "pages/pitch.py"
 
 
-def _with_narrative(app_db) -> None:
-    with app_db["factory"].begin() as s:
-        add_demo_pitch(session=s, workspace_id=app_db["demo"])
-
-
 def test_deck_sections_in_order_with_charts_and_downloads(app_db):
-    _with_narrative(app_db)
     at = open_page(PAGE, app_db["demo"])
     assert [h.value for h in at.subheader][: len(SECTIONS)] == [title for _k, title in SECTIONS]
     assert "illustrative" in at.info[0].value
