@@ -83,7 +83,9 @@ def read_backup(data: bytes | BinaryIO, *, limit: int = MAX_BACKUP_BYTES) -> dic
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        end = "; the file ends early (truncated?)" if not text.rstrip().endswith("}") else ""
+        # A cut-off file is a valid prefix: the parser fails at its very end, or inside a string never closed.
+        cut = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+        end = "; the file ends early (truncated?)" if cut else ""
         raise refuse(_SOURCE, f"is not valid JSON at line {exc.lineno}, character {exc.colno}: {exc.msg}{end}",
                      row=exc.lineno) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:

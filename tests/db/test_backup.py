@@ -219,3 +219,18 @@ def test_a_backup_that_breaks_a_database_rule_is_refused_in_words(factory, demo)
     with pytest.raises(ValidationError, match="breaks a database rule"):
         _restore(factory, data)
     assert table_dump(factory) == before
+
+
+def test_a_backup_cut_anywhere_is_named_truncated_and_a_broken_middle_is_not(factory, demo):
+    data = _backup(factory, demo)
+    text = data.decode()
+    # Cut points at every kind of place: inside a string, after a closing brace, a comma, a number, a newline.
+    cuts = sorted({len(text) * k // 97 for k in range(1, 97)} | {text.rfind("}", 0, len(text) // 3) + 1})
+    for cut in cuts:
+        with pytest.raises(ValidationError, match="ends early"):
+            backup.read_backup(text[:cut].encode())
+    middle = len(text) // 2
+    broken = text[:middle] + "\x01" + text[middle + 1:]  # a control character: invalid JSON, but the file is whole
+    with pytest.raises(ValidationError, match="not valid JSON") as refused:
+        backup.read_backup(broken.encode())
+    assert "ends early" not in str(refused.value)
