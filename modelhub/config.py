@@ -20,6 +20,9 @@ class TrainConfig:
     min_lr_ratio: float = 0.1  # cosine decays to lr × this, not zero (nanoGPT: min_lr ≈ lr/10)
     warmup_steps: int = 10  # linear warm-up avoids Adam's large first updates on fresh moment estimates
     weight_decay: float = 0.0  # AdamW decoupled decay; 0 for the small classifiers, 0.1 for transformers
+    # Adam's first-moment decay. 0.9 is Adam's default; GANs use 0.5 (Radford et al. 2016): the players' targets
+    # move every step, and a long momentum keeps pushing along a gradient that is already stale.
+    beta1: float = 0.9
     grad_clip: float = 1.0  # clip the global gradient norm; 0 turns clipping off
     eval_every: int = 50  # steps between evaluations (and checkpoints, early-stop checks)
     target: float = 0.0  # stop early once the target metric reaches this; 0 = never stop early
@@ -73,6 +76,7 @@ def setting_problem(key: str, value: Any, default: Any) -> str | None:
         (key == "threads" and value > MAX_THREADS, f"at most {MAX_THREADS}"),
         (key == "lr" and value <= 0, "above 0"),
         (key == "min_lr_ratio" and not 0 <= value <= 1, "between 0 and 1"),
+        (key == "beta1" and not 0 <= value < 1, "0 or more and below 1"),
         (key == "seed" and not 0 <= value < 2**32, "between 0 and 2**32 - 1"),
     )
     for failed, need in checks:

@@ -109,7 +109,7 @@ def make_optimizer(model: nn.Module, tc: TrainConfig, device: torch.device) -> t
     params = [p for p in model.parameters() if p.requires_grad]
     groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": tc.weight_decay},
               {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
-    return torch.optim.AdamW(groups, lr=tc.lr, betas=(0.9, 0.95 if tc.weight_decay else 0.999),
+    return torch.optim.AdamW(groups, lr=tc.lr, betas=(tc.beta1, 0.95 if tc.weight_decay else 0.999),
                              fused=device.type == "cuda")
 
 

@@ -1,7 +1,7 @@
 """The GAN of 000 §1.3.1 (000:L118-135, L319-348) and 004 §3.1.2 / §4.2 (004:L166-179, L250-291), on digits.
 
-The documents give losses and a loop, no networks: here both players are MLPs (G: z → 256 → 256 → pixels,
-sigmoid; D: pixels → 256 → 256 → 1 logit, LeakyReLU 0.2), on the 8×8 digits.
+The documents give losses and a loop, no networks: here both players are MLPs (G: z → 512 → 512 → pixels,
+sigmoid; D: pixels → 512 → 512 → 1 logit, LeakyReLU 0.2), on the 8×8 digits.
 
 - D's loss: ``−[log D(x) + log(1 − D(G(z)))]`` (000:L133, L338; 004:L276).
 - G's loss: the non-saturating ``−log D(G(z))`` (000:L134; 004:L257). 000's second copy writes
@@ -25,12 +25,26 @@ gradient descent — where the documents alternate (000:L344-348, 004:L176-179: 
 the updated D). Both are standard; alternation would need either two optimisers or steps that leave half of the
 parameters without gradients, which the trainer's single optimiser and DDP do not allow.
 
+What the default adds to the documents' recipe, each measured on the judge's confident share (1 thread,
+seed 0; the plain 256-wide GAN with Adam's β1 = 0.9 gave 0.686 at 15,000 steps):
+
+- Adam β1 = 0.5 (DCGAN's choice), 0.718 at 15,000 steps; 512-wide layers, 0.760; both with R1 = 0.1.
+- A discrete code (``codes``): the first 10 noise values pick a one-hot code by their argmax, G sees
+  [code, the other 22]. The digits are ten separate clusters, and a continuous G maps connected noise onto a
+  connected set, so some samples must fall between digits (blends the judge rejects); the code gives G a
+  jump. No labels are used: which code draws which digit is G's choice. 0.755 at 256 wide, 0.772 at 512.
+- Samples from the averaged generator (EMA 0.999): about +0.01, more when the live G is mid-swing.
+- 30,000 steps: 0.807 at 25,000, **0.811** at 30,000 (all ten digits). Tried and not kept: R1 = 0.01
+  (0.733 at 256 wide), batch 256 at lr 2e-4 (0.683 at 10,000), a DCGAN conv G and D and a conv D alone
+  (0.63 and 0.71 at 7,500 and 10,000 steps, at several times the step cost).
+
 The quality measure is a separately trained judge (``modelhub/models/_judge.py``): ``confident_share`` of 1,000
 samples classified with confidence ≥ 0.9 and ``digits_covered`` among them.
 """
 
 from __future__ import annotations
 
+import copy
 import itertools
 from typing import Any
 
@@ -60,22 +74,77 @@ def _mlp(sizes: list[int], last: nn.Module | None, norm: bool = False) -> nn.Seq
     return nn.Sequential(*layers)
 
 
+class _Latent(nn.Module):
+    """z → [one-hot(argmax z[:, :codes]), z[:, codes:]]: a discrete code drawn from the Gaussian noise itself."""
+
+    def __init__(self, codes: int) -> None:
+        super().__init__()
+        self.codes = codes
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if not self.codes:
+            return z
+        code = F.one_hot(z[:, : self.codes].argmax(1), self.codes).to(z.dtype)
+        return torch.cat([code, z[:, self.codes:]], 1)
+
+
+def _frozen_copy(module: nn.Module) -> nn.Module:
+    """A deep copy of ``module`` whose parameters are turned into buffers of the same names."""
+    copied = copy.deepcopy(module)
+    for part in copied.modules():
+        for name, weight in list(part._parameters.items()):
+            if weight is not None:
+                del part._parameters[name]
+                part.register_buffer(name, weight.detach().clone())
+    return copied
+
+
 class GAN(nn.Module):
     """Generator and discriminator in one module; ``forward(real, z)`` returns (L_D, L_G), see the docstring."""
 
     def __init__(self, shape: tuple[int, int, int], z_dim: int = 32, hidden: int = 256,
-                 g_loss: str = "non_saturating", r1: float = 0.0) -> None:
+                 g_loss: str = "non_saturating", r1: float = 0.0, ema: float = 0.0, codes: int = 0) -> None:
         super().__init__()
         if g_loss not in ("non_saturating", "as_written"):
             raise ValueError(f"g_loss must be 'non_saturating' or 'as_written', not {g_loss!r}")
-        self.shape, self.z_dim, self.g_loss, self.r1 = tuple(shape), z_dim, g_loss, r1
+        if not 0.0 <= ema < 1.0:
+            raise ValueError(f"ema must be in [0, 1), not {ema!r}")
+        if not 0 <= codes < z_dim:
+            raise ValueError(f"codes must be in [0, z_dim), not {codes!r}")
+        self.shape, self.z_dim, self.g_loss, self.r1, self.ema = tuple(shape), z_dim, g_loss, r1, ema
+        self.codes = codes
         pixels = int(np.prod(shape))
-        self.generator = _mlp([z_dim, hidden, hidden, pixels], nn.Sigmoid(), norm=True)
+        self.generator = nn.Sequential(_Latent(codes), _mlp([z_dim, hidden, hidden, pixels], nn.Sigmoid(), norm=True))
         self.discriminator = _mlp([pixels, hidden, hidden, 1], None)
+        # The generator the samples come from: an exponential moving average of G's weights (Karras et al.
+        # 2018, Yazıcı et al. 2019). Simultaneous GAN steps circle round an equilibrium rather than settle on
+        # it, and the average sits nearer the centre than any one iterate. Its weights are buffers, not
+        # parameters: no gradient, not in the optimiser or the parameter count, but in the state dict (so a
+        # resume is exact) and moved with the model to its device.
+        self.generator_ema = _frozen_copy(self.generator) if ema > 0 else None
 
     def generate(self, z: torch.Tensor) -> torch.Tensor:
-        """Images N×C×H×W in [0, 1] from noise N×z_dim."""
+        """Images N×C×H×W in [0, 1] from noise N×z_dim, by the generator being trained."""
         return self.generator(z).view(len(z), *self.shape)
+
+    def sample(self, z: torch.Tensor) -> torch.Tensor:
+        """The images shown and judged: by the averaged generator when there is one, else by ``generate``."""
+        if self.generator_ema is None:
+            return self.generate(z)
+        return self.generator_ema(z).view(len(z), *self.shape)
+
+    @torch.no_grad()
+    def update_ema(self) -> None:
+        """Move the averaged weights a step ``1 − ema`` towards G's; batch-norm statistics are copied."""
+        if self.generator_ema is None:
+            return
+        weights = dict(self.generator.named_parameters())
+        statistics = dict(self.generator.named_buffers())
+        for name, averaged in self.generator_ema.named_buffers():
+            if name in weights:
+                averaged.lerp_(weights[name], 1.0 - self.ema)
+            else:
+                averaged.copy_(statistics[name])
 
     def logit(self, images: torch.Tensor) -> torch.Tensor:
         """D's logit (D(x) = sigmoid of it), one per image."""
@@ -129,6 +198,9 @@ class GANRecipe(TorchRecipe):
         return real[rows], torch.randn(batch_size, self.model.z_dim, generator=generator)
 
     def loss(self, model: nn.Module, batch: Batch) -> torch.Tensor:
+        if model.training and torch.is_grad_enabled():
+            # Before this step's forward, so the average takes in the weights the previous step left.
+            self.model.update_ema()
         d_loss, g_loss = model(*batch)  # through the (possibly DDP-wrapped) module, so its hooks run
         if model.training and torch.is_grad_enabled():
             self._curve.append(torch.stack([d_loss.detach(), g_loss.detach()]).float())
@@ -139,7 +211,7 @@ class GANRecipe(TorchRecipe):
         """``n`` generated images from fixed noise (``seed``, default the config's), on the model's device."""
         device = next(model.parameters()).device
         generator = torch.Generator().manual_seed(self.seed if seed is None else seed)
-        return model.generate(torch.randn(n, model.z_dim, generator=generator).to(device))
+        return model.sample(torch.randn(n, model.z_dim, generator=generator).to(device))
 
     @torch.no_grad()
     def evaluate(self, model: nn.Module) -> dict[str, float]:
@@ -193,7 +265,8 @@ class GANRecipe(TorchRecipe):
 def _build(config: dict[str, Any], g_loss: str) -> GANRecipe:
     torch.manual_seed(config["seed"])  # initial weights follow the seed
     data = load_images(config["dataset"], size=config["image_size"], seed=config["seed"])
-    model = GAN(data.shape, z_dim=config["z_dim"], hidden=config["hidden"], g_loss=g_loss, r1=config["r1"])
+    model = GAN(data.shape, z_dim=config["z_dim"], hidden=config["hidden"], g_loss=g_loss, r1=config["r1"],
+                ema=config["ema"], codes=config["codes"])
     return GANRecipe(model, config["dataset"], config["image_size"], config["seed"],
                      eval_samples=config["eval_samples"], judge_steps=config["judge_steps"])
 
@@ -204,10 +277,12 @@ _GAN_CONFIGS: dict[str, dict[str, Any]] = {
               "judge_steps": 40},
     # grad_clip 0: the trainer clips the global norm over both players at once, which would let a large D
     # gradient shrink G's step; each player's own Adam scaling is the usual GAN safeguard.
-    "default": {"dataset": "digits", "image_size": 8, "z_dim": 32, "hidden": 256, "r1": 0.1, "steps": 15000,
-                "batch_size": 64, "lr": 5e-4, "warmup_steps": 100, "grad_clip": 0.0, "eval_every": 2500,
-                "eval_samples": 1000, "judge_steps": 400},
-    "scale": {"hidden": 1024, "steps": 20000, "batch_size": 256, "eval_every": 2000},
+    # beta1 0.5, the 512-wide MLPs, the discrete code, the averaged G and 30,000 steps: each measured to add
+    # to the judge's confident share (module docstring); together 0.811 where the 256-wide plain GAN gave 0.686.
+    "default": {"dataset": "digits", "image_size": 8, "z_dim": 32, "codes": 10, "hidden": 512, "r1": 0.1,
+                "ema": 0.999, "steps": 30000, "batch_size": 64, "lr": 5e-4, "beta1": 0.5, "warmup_steps": 100,
+                "grad_clip": 0.0, "eval_every": 5000, "eval_samples": 1000, "judge_steps": 400},
+    "scale": {"hidden": 1024, "steps": 40000, "batch_size": 256, "eval_every": 5000},
 }
 _GAN_ERRATA_004 = (
     "004 §4.2's worked examples are misprinted: L_G = −log 0.9 is printed ≈ 0.15 (004:L270) but is 0.105 in "
@@ -221,7 +296,8 @@ _GAN_ERRATA_004 = (
     "gan", family="gan", task="image-generation", source=_GAN_SOURCE, dataset="digits",
     metric="confident_share", higher_is_better=True, quality_bar=0.80, extra_bars={"digits_covered": (">=", 8)},
     configs=_GAN_CONFIGS,
-    description="MLP GAN on 8×8 digits: D loss −[log D(x) + log(1 − D(G(z)))], non-saturating G loss −log D(G(z)) "
+    description="MLP GAN on 8×8 digits (a 10-way discrete code in the noise, samples from the averaged G): "
+                "D loss −[log D(x) + log(1 − D(G(z)))], non-saturating G loss −log D(G(z)) "
                 "(000:L133-134, 004:L257/L276); both players stepped together from one backward (D's parameters "
                 "detached in G's loss, the fakes detached in D's). Scored by a separately trained judge CNN: share "
                 "of 1,000 samples it classifies with confidence ≥ 0.9, and the digits among them. " + _GAN_ERRATA_004,

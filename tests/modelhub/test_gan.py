@@ -145,3 +145,57 @@ def test_the_entries_carry_the_bar_and_the_as_written_errata():
     assert as_written.as_written_of == "gan" and "L341" in as_written.errata
     assert registry.create("gan_as_written", "smoke").model.g_loss == "as_written"
     assert CONFIDENT == 0.9
+
+
+def test_the_discrete_code_is_a_uniform_one_hot_drawn_from_the_noise_itself():
+    latent = GAN((1, 8, 8), z_dim=16, hidden=8, codes=10).generator[0]
+    z = torch.randn(20_000, 16, generator=torch.Generator().manual_seed(3))
+    out = latent(z)
+    code, rest = out[:, :10], out[:, 10:]
+    assert torch.equal(code.argmax(1), z[:, :10].argmax(1)) and torch.equal(code.sum(1), torch.ones(20_000))
+    assert torch.equal(rest, z[:, 10:])  # the continuous part passes through unchanged
+    shares = torch.bincount(code.argmax(1), minlength=10) / 20_000
+    assert shares.min() > 0.09 and shares.max() < 0.11  # argmax of 10 i.i.d. Gaussians: each code 1/10
+    assert torch.equal(GAN((1, 8, 8), z_dim=16, hidden=8, codes=0).generator[0](z), z)
+    with pytest.raises(ValueError, match="codes"):
+        GAN((1, 8, 8), z_dim=8, codes=8)
+
+
+def test_the_averaged_generator_is_a_frozen_copy_that_moves_one_minus_ema_towards_g():
+    torch.manual_seed(0)
+    plain, averaged = GAN((1, 8, 8), z_dim=8, hidden=16), GAN((1, 8, 8), z_dim=8, hidden=16, ema=0.9)
+    # Not a parameter (the optimiser and the parameter count never see it), but saved with the model.
+    assert sum(p.numel() for p in averaged.parameters()) == sum(p.numel() for p in plain.parameters())
+    assert any(k.startswith("generator_ema.") for k in averaged.state_dict())
+    assert not list(averaged.generator_ema.parameters())
+    weights = dict(averaged.generator.named_parameters())
+    before = {name: averaged.generator_ema.get_buffer(name).clone() for name in weights}
+    with torch.no_grad():
+        for p in weights.values():
+            p.add_(1.0)
+    averaged.update_ema()
+    for name, live in weights.items():
+        torch.testing.assert_close(averaged.generator_ema.get_buffer(name), before[name] + 0.1 * (live - before[name]))
+    z = torch.randn(5, 8)
+    averaged.eval()
+    assert torch.equal(averaged.sample(z), averaged.generator_ema(z).view(5, 1, 8, 8))
+    assert not torch.equal(averaged.sample(z), averaged.generate(z))
+    plain.eval()
+    assert torch.equal(plain.sample(z), plain.generate(z))
+    with pytest.raises(ValueError, match="ema"):
+        GAN((1, 8, 8), ema=1.0)
+
+
+def test_a_training_step_updates_the_average_and_the_default_uses_gan_settings():
+    recipe = registry.create("gan", "smoke")
+    start = [b.clone() for b in recipe.model.generator_ema.buffers()]
+    optimiser = torch.optim.SGD(recipe.model.parameters(), lr=0.1)
+    recipe.model.train()
+    for _ in range(2):
+        optimiser.zero_grad()
+        recipe.loss(recipe.model, recipe.get_batch("train", 16, torch.Generator().manual_seed(0))).backward()
+        optimiser.step()
+    recipe.loss(recipe.model, recipe.get_batch("train", 16, torch.Generator().manual_seed(0)))
+    assert any(not torch.equal(a, b) for a, b in zip(start, recipe.model.generator_ema.buffers(), strict=True))
+    config = registry.get("gan").config("default")
+    assert (config["beta1"], config["codes"], config["ema"]) == (0.5, 10, 0.999)

@@ -46,6 +46,20 @@ def test_resume_gives_the_same_weights_as_an_uninterrupted_run(tmp_path):
         assert torch.equal(a, b), name
 
 
+def test_adam_first_moment_decay_comes_from_the_config_and_is_range_checked():
+    from modelhub.config import setting_problem
+
+    model = torch.nn.Linear(3, 2)
+    assert trainer.make_optimizer(model, TrainConfig(), torch.device("cpu")).defaults["betas"] == (0.9, 0.999)
+    gan_like = trainer.make_optimizer(model, TrainConfig(beta1=0.5), torch.device("cpu"))
+    assert gan_like.defaults["betas"] == (0.5, 0.999)
+    assert setting_problem("beta1", 1.0, 0.9) == "0 or more and below 1"
+    assert setting_problem("beta1", -0.1, 0.9) == "0 or more and below 1"
+    assert setting_problem("beta1", 0.0, 0.9) is None
+    with pytest.raises(ValueError, match="beta1"):
+        registry.create("gan", "smoke", beta1=1.5)
+
+
 def test_checkpoint_is_a_plain_dict_with_config_and_optimizer(tmp_path):
     ckpt = tmp_path / "run.pt"
     _run(tmp_path, checkpoint=ckpt)
