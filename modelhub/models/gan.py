@@ -112,7 +112,6 @@ class GAN(nn.Module):
         if not 0 <= codes < z_dim:
             raise ValueError(f"codes must be in [0, z_dim), not {codes!r}")
         self.shape, self.z_dim, self.g_loss, self.r1, self.ema = tuple(shape), z_dim, g_loss, r1, ema
-        self.codes = codes
         pixels = int(np.prod(shape))
         self.generator = nn.Sequential(_Latent(codes), _mlp([z_dim, hidden, hidden, pixels], nn.Sigmoid(), norm=True))
         self.discriminator = _mlp([pixels, hidden, hidden, 1], None)
@@ -199,7 +198,8 @@ class GANRecipe(TorchRecipe):
 
     def loss(self, model: nn.Module, batch: Batch) -> torch.Tensor:
         if model.training and torch.is_grad_enabled():
-            # Before this step's forward, so the average takes in the weights the previous step left.
+            # Before this step's forward, so the average takes in the weights the previous step left. One update
+            # per loss call is one per optimiser step because the GAN's configs do not accumulate micro-batches.
             self.model.update_ema()
         d_loss, g_loss = model(*batch)  # through the (possibly DDP-wrapped) module, so its hooks run
         if model.training and torch.is_grad_enabled():
