@@ -8,6 +8,7 @@ one line on stderr for any refusal, as in ``python -m db``.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 # subcommand → (module, one-line help). A module that has not landed yet is reported, not imported.
@@ -39,4 +40,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:
+        # The reader left early (``… | head``): the Python docs' recipe, so the interpreter's final flush of
+        # stdout does not print a second traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     for m, metrics in report.metrics.items():
         print(f"\nmetrics at {report.months[m]:%Y-%m}:")
         for x in metrics:
-            print(f"  {x.name:<16} {x.value:>14,.2f} {x.unit:<7} {x.verdict}")
+            value = f"{x.value:>14,.2f}" if math.isfinite(x.value) else f"{'n/a':>14}"
+            print(f"  {x.name:<16} {value} {x.unit:<7} {x.verdict}")
     if "monte_carlo" in summary:
         print("\nMonte Carlo:", json.dumps(summary["monte_carlo"]))
     return 0

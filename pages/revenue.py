@@ -20,6 +20,7 @@ from pages._components import illustrative_banner, plain, problems, read, requir
 
 workspace_id = require_workspace()
 PICK, MC_RUN = "rev_scenario", "rev_mc_paths"
+TORNADO_MONTHS = [None, 12, 24, 36, 48]
 
 st.title("Revenue")
 with read() as session:
@@ -32,7 +33,7 @@ else:
     labels = {int(r.id): r.name + (" (private)" if r.private else "") for r in names.itertuples()}
     chosen_id = st.selectbox("Scenario", list(labels), format_func=labels.get, key=PICK)
 
-cols = st.columns(4)
+cols = st.columns(5)
 whatif = WhatIf(
     demand=cols[0].slider("New customers ×", 0.2, 3.0, 1.0, 0.05, key="rev_demand",
                           help="Unsaved what-if: every stream's new customers, accounts, sign-ups and units."),
@@ -40,10 +41,15 @@ whatif = WhatIf(
     price=cols[2].slider("Prices ×", 0.2, 3.0, 1.0, 0.05, key="rev_price", help="List prices of every stream."),
 )
 output = cols[3].selectbox("Tornado output", list(OUTPUTS), format_func=OUTPUTS.get, key="rev_tornado")
+# Month numbers, not dates: the scenario (and so its start and horizon) is only known after the read below.
+at_month = cols[4].selectbox("Tornado at", TORNADO_MONTHS, format_func=lambda m: "horizon end" if m is None
+                             else f"month {m}", key="rev_tornado_at",
+                             help="The month the tornado's output is read at; past the horizon, its last month.")
 compare = st.session_state.get("rev_compare_ids")
 with read() as session:
     view = revenue_view(session=session, workspace_id=workspace_id, scenario_id=chosen_id, whatif=whatif,
                         mc_paths=int(st.session_state.get(MC_RUN, 0)), tornado_output=output,
+                        tornado_month=None if at_month is None else at_month - 1,
                         compare_ids=list(compare) if compare is not None else None)
 illustrative_banner(view.illustrative)
 if whatif.active:
@@ -116,7 +122,9 @@ if report is not None:
             a.plotly_chart(charts.cash_out(report.months, mc), key="rev_cashout")
             b.plotly_chart(charts.break_even_histogram(report.months, mc), key="rev_be")
         if report.tornado is not None and not report.tornado.empty:
-            st.plotly_chart(charts.tornado(report.tornado, f"{OUTPUTS[output]} at horizon end"), key="rev_tornado_fig")
+            m = report.tornado_month
+            st.plotly_chart(charts.tornado(report.tornado, f"{OUTPUTS[output]}, {report.months[m]:%b %Y} "
+                                                           f"(month {m + 1})"), key="rev_tornado_fig")
     with tabs[3]:
         st.multiselect("Scenarios to compare", list(labels), default=[int(i) for i in names.loc[
             view.scenarios["compared"].to_numpy(), "id"]], format_func=labels.get, key="rev_compare_ids")

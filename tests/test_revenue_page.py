@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -68,3 +70,22 @@ def test_the_comparison_holds_the_scenarios_asked_for(app_db):
     names = {r.name for r in rows}
     compared = [list(d.value.columns) for d in at.dataframe if set(d.value.columns) & names]
     assert compared == [[rows[1].name]]
+
+
+def test_the_tornado_is_read_at_the_month_asked_for(app_db):
+    with app_db["factory"]() as s:
+        at_24 = revenue_view(session=s, workspace_id=app_db["demo"], tornado_output="cash", tornado_month=23).report
+        at_end = revenue_view(session=s, workspace_id=app_db["demo"], tornado_output="cash").report
+    assert (at_24.tornado_month, at_end.tornado_month) == (23, len(at_end.months) - 1)
+    assert at_24.tornado["base_output"].iloc[0] == pytest.approx(at_24.table["cash"].iloc[23])
+    at = open_page(PAGE, app_db["demo"])
+    at.selectbox(key="rev_tornado_at").set_value(24).run()
+    assert not at.exception
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert f"Tornado: cash at month end, {at_24.months[23]:%b %Y} (month 24)" in titles
+
+
+def test_a_tornado_month_past_the_horizon_reads_its_last_month(app_db):
+    with app_db["factory"]() as s:
+        report = revenue_view(session=s, workspace_id=app_db["demo"], tornado_output="cash", tornado_month=47).report
+    assert report.tornado_month == len(report.months) - 1

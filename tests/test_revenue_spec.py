@@ -71,3 +71,23 @@ def test_the_cli_refuses_a_file_that_is_not_json(tmp_path, capsys):
     path.write_text("{not json")
     assert main([str(path)]) == 2
     assert "is not JSON: line 1" in capsys.readouterr().err
+
+
+def test_the_cli_table_prints_undefined_metrics_as_n_a_with_the_reason(capsys):
+    assert main([str(ROOT / "examples" / "demo-scenario.json")]) == 0
+    out = capsys.readouterr().out
+    assert "nan" not in out
+    rule_of_40_first_year = next(line for line in out.splitlines() if line.strip().startswith("Rule of 40"))
+    assert rule_of_40_first_year.split()[3:] == ["n/a", "pct", "n/a:", "needs", "24", "months", "of", "revenue"]
+
+
+def test_the_cli_stops_quietly_when_its_reader_closes_the_pipe():
+    # `… | head -0`: the reader is gone before the first line (the CLI imports pandas first, so it writes long
+    # after the close); no traceback, as with any Unix tool.
+    example = str(ROOT / "examples" / "demo-scenario.json")
+    cli = subprocess.Popen([sys.executable, "-m", "analytics", "revenue", example], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, cwd=ROOT)
+    cli.stdout.close()
+    err = cli.stderr.read()
+    assert cli.wait(timeout=60) == 1
+    assert b"Traceback" not in err

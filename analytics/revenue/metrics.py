@@ -13,7 +13,7 @@ chosen it is stated in the metric's ``definition`` and shown on the page:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -28,7 +28,7 @@ class Metric:
     unit: str  # "usd", "ratio", "pct", "months"
     definition: str
     band: str  # the benchmark bands, in words
-    verdict: str  # which band the value falls in ("" when undefined)
+    verdict: str  # which band the value falls in; when the value is undefined, why ("n/a: not burning")
     source: str
 
 
@@ -114,7 +114,23 @@ def metrics_at(run: ModelRun, month: int, path: int = 0) -> list[Metric]:
     ebitda_margin = _safe(float(_window(run.ebitda[p], month, 12).sum()), last12) * 100
     nrr, grr = chain_retention(run, month, p) * 100, chain_retention(run, month, p, net=False) * 100
     B2 = "REFERENCE.md B2"  # noqa: N806 - a citation, not a variable
-    return [
+    # Why a metric is undefined, so a founder reads "n/a: not burning" instead of a bare NaN.
+    why = {
+        "gross margin": "no revenue this month", "ARPA": "no customers this month",
+        "NRR": "no recurring revenue at any month start of the last 12", "GRR": "no recurring revenue at any "
+        "month start of the last 12", "logo churn": "no customers at the start of the last six months",
+        "LTV": "",  # set below: it depends on which of its parts is missing
+        "CAC": "no new customers in the last 3 months",
+        "quick ratio": "no churn or contraction in the last 3 months (unbounded)",
+        "burn multiple": "not burning (operating cash flow ≥ 0 over the last 12 months)" if net_burn <= 0
+        else "no change in ARR over the last 12 months",
+        "Rule of 40": "needs 24 months of revenue" if month < 23 else "no revenue in the prior 12 months",
+    }
+    why["LTV"] = ("no churn in the last six months, so LTV is unbounded" if churn == 0 else why["logo churn"]
+                  if math.isnan(churn) else why["gross margin"])
+    why["LTV/CAC"] = why["LTV"] if math.isnan(ltv) else why["CAC"]
+    why["CAC payback"] = why["CAC"] if math.isnan(cac) else why["gross margin"]
+    shown = [
         Metric("MRR", float(mrr[month]), "usd", "recurring revenue of the month (seats, plans, commitments); "
                "metered usage excluded", "", "", "ChartMogul, " + B2 + ".1"),
         Metric("ARR (run rate)", arr, "usd", "12 × MRR + usage run rate (4 × trailing-3-month usage revenue, "
@@ -146,7 +162,7 @@ def metrics_at(run: ModelRun, month: int, path: int = 0) -> list[Metric]:
                _band(quick, [(4, "strong"), (1, "growing")], "shrinking"), "Mamoon Hamid, " + B2 + ".4"),
         Metric("burn multiple", burn_multiple, "ratio", "net burn ÷ net new ARR, trailing 12 months",
                "< 1 amazing, 1–1.5 great, 1.5–2 good, 2–3 suspect, > 3 bad",
-               "" if math.isnan(burn_multiple) or burn_multiple < 0 else
+               "" if math.isnan(burn_multiple) else "bad: ARR fell while burning" if burn_multiple < 0 else
                ("amazing" if burn_multiple < 1 else "great" if burn_multiple < 1.5 else "good"
                 if burn_multiple < 2 else "suspect" if burn_multiple < 3 else "bad"), "David Sacks, " + B2 + ".5"),
         Metric("Rule of 40", growth + ebitda_margin if not math.isnan(growth) else math.nan, "pct",
@@ -154,3 +170,4 @@ def metrics_at(run: ModelRun, month: int, path: int = 0) -> list[Metric]:
                _band(growth + ebitda_margin if not math.isnan(growth) else math.nan, [(40, "passes")], "below 40"),
                B2 + ".5"),
     ]
+    return [replace(m, verdict=f"n/a: {why[m.name]}") if math.isnan(m.value) and m.name in why else m for m in shown]

@@ -54,6 +54,7 @@ class RevenueReport:
     usage_facts: dict[str, dict[str, float]]  # stream name → skew facts (top 5 % share, unprofitable share)
     monte_carlo: MonteCarlo | None
     tornado: pd.DataFrame | None
+    tornado_month: int | None  # 0-based month the tornado's output is read at (None: no tornado)
 
 
 def headline(run: ModelRun) -> Headline:
@@ -126,15 +127,20 @@ def metric_months(months: int) -> list[int]:
 
 def build_report(parsed: Parsed, mc_paths: int = 0, seed: int = 0, tornado_output: str | None = None,
                  tornado_month: int | None = None) -> RevenueReport:
-    """The deterministic model with its metrics; the Monte Carlo when ``mc_paths`` > 0; a tornado when asked."""
+    """The deterministic model with its metrics; the Monte Carlo when ``mc_paths`` > 0; a tornado when asked.
+
+    ``tornado_month`` past the horizon reads the last month (a page offers month 48 before it knows the horizon);
+    the report says which month it used."""
     run = deterministic(parsed)
+    at = None if not tornado_output else parsed.months - 1 if tornado_month is None else \
+        min(tornado_month, parsed.months - 1)
     return RevenueReport(
         name=str(parsed.doc["name"]), months=run.month_index, table=monthly_table(run), headline=headline(run),
         metrics={m: metrics_at(run, m) for m in metric_months(run.months)}, waterfall=waterfall(run),
         cohorts={s.name: cohort_retention(run, i) for i, s in enumerate(run.streams) if s.kind != "units"},
         usage_facts=_usage_facts(parsed, run),
         monte_carlo=monte_carlo(parsed, mc_paths, seed) if mc_paths > 0 else None,
-        tornado=tornado(parsed, tornado_output, tornado_month) if tornado_output else None)
+        tornado=tornado(parsed, tornado_output, at) if tornado_output else None, tornado_month=at)
 
 
 def compare(parsed: list[Parsed]) -> pd.DataFrame:
