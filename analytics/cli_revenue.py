@@ -95,8 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     for m, metrics in report.metrics.items():
         print(f"\nmetrics at {report.months[m]:%Y-%m}:")
         for x in metrics:
-            value = f"{x.value:>14,.2f}" if math.isfinite(x.value) else f"{'n/a':>14}"
-            print(f"  {x.name:<16} {value} {x.unit:<7} {x.verdict}")
+            print(f"  {x.name:<16} {x.shown:>14}  {x.verdict}")
     if "monte_carlo" in summary:
         print("\nMonte Carlo:", json.dumps(summary["monte_carlo"]))
     return 0

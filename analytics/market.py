@@ -60,7 +60,8 @@ def top_down(doc: dict[str, Any]) -> Sizing:
     if td["total_market_usd"] is None:
         return Sizing("top-down", (), ("sizing.top_down.total_market_usd",))
     tam = td["total_market_usd"]
-    src = f" ({td['source']}{', ' + td['as_of'] if td['as_of'] else ''})" if td["source"] else ""
+    # A source written as a sentence ends in a full stop; the bracket adds its own punctuation.
+    src = f" ({td['source'].rstrip('. ')}{', ' + td['as_of'] if td['as_of'] else ''})" if td["source"] else ""
     share, text = _filters(td["filters"])
     levels = [Level("TAM", tam, None, f"TAM = {money(tam)}{src}"),
               Level("SAM", tam * share, None, f"SAM = TAM{text or ' × 100 % (no filter)'} = {money(tam * share)}")]

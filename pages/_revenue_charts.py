@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from analytics.revenue.montecarlo import MonteCarlo
 from analytics.revenue.report import RevenueReport
@@ -39,14 +40,21 @@ def margins(report: RevenueReport) -> go.Figure:
 
 def cash(report: RevenueReport) -> go.Figure:
     t = report.table
-    fig = go.Figure(go.Scatter(x=t.index, y=t["cash"], name="cash", mode="lines", fill="tozeroy",
-                               line={"color": "#1D4ED8"}))
-    fig.add_scatter(x=t.index, y=t["EBITDA"], name="EBITDA", mode="lines", line={"color": "#D97706"})
+    # Two panels on one time axis: beside a funded cash balance, EBITDA would be a flat line at zero on a shared
+    # axis, and a second axis would put the two zeros at different heights.
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35], vertical_spacing=0.08,
+                        subplot_titles=("cash at month end", "EBITDA of the month"))
+    fig.add_scatter(x=t.index, y=t["cash"], name="cash", mode="lines", fill="tozeroy", line={"color": "#1D4ED8"},
+                    row=1, col=1)
+    ebitda = t["EBITDA"]
+    fig.add_bar(x=t.index, y=ebitda, name="EBITDA", marker_color=np.where(ebitda >= 0, "#059669", "#DC2626"),
+                row=2, col=1)
     for when, amount in t.loc[t["funding"] > 0, "funding"].items():
         fig.add_annotation(x=when, y=float(t.loc[when, "cash"]), text=f"+${amount / 1e6:,.1f}M raised",
-                           showarrow=True, arrowhead=2, font={"size": 11})
-    fig.add_hline(y=0, line_color="#DC2626", line_width=1)
-    fig.update_layout(**_LAYOUT, title="Cash at month end, with funding events", yaxis={"tickformat": "$~s"})
+                           showarrow=True, arrowhead=2, font={"size": 11}, row=1, col=1)
+    fig.add_hline(y=0, line_color="#DC2626", line_width=1, row=1, col=1)
+    fig.update_layout(**{**_LAYOUT, "height": 420}, title="Cash and EBITDA, with funding events", showlegend=False)
+    fig.update_yaxes(tickformat="$~s")
     return fig
 
 
@@ -100,9 +108,9 @@ def tornado(data: pd.DataFrame, label: str, top: int = 12) -> go.Figure:
     rows = data.head(top).iloc[::-1]
     base = float(rows["base_output"].iloc[0]) if len(rows) else 0.0
     fig = go.Figure()
-    fig.add_bar(y=rows["input"], x=rows["output_at_low"] - base, base=base, orientation="h", name="input at low",
+    fig.add_bar(y=rows["label"], x=rows["output_at_low"] - base, base=base, orientation="h", name="input at low",
                 marker_color="#F59E0B")
-    fig.add_bar(y=rows["input"], x=rows["output_at_high"] - base, base=base, orientation="h", name="input at high",
+    fig.add_bar(y=rows["label"], x=rows["output_at_high"] - base, base=base, orientation="h", name="input at high",
                 marker_color="#1D4ED8")
     fig.update_layout(**_LAYOUT | {"height": 90 + 28 * len(rows)}, barmode="overlay", title=f"Tornado: {label}",
                       xaxis={"tickformat": "$~s"})

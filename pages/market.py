@@ -96,7 +96,7 @@ with size_tab:
         td, bu = sz["top_down"], sz["bottom_up"]
         left.markdown("**Top-down**")
         total = left.number_input("Total market ($ a year)", min_value=0.0, value=td["total_market_usd"],
-                                  key=f"mk_td_total_{V}")
+                                  format="%.0f", step=1e6, key=f"mk_td_total_{V}")
         td_source = left.text_input("Source of the total", td["source"], key=f"mk_td_source_{V}")
         td_as_of = left.text_input("As of", td["as_of"], key=f"mk_td_asof_{V}")
         td_filters = left.data_editor(pd.DataFrame(td["filters"], columns=["name", "share"]), num_rows="dynamic",
@@ -106,9 +106,11 @@ with size_tab:
                                    key=f"mk_td_som_{V}")
         right.markdown("**Bottom-up**")
         buyer = right.text_input("Buyer (plural)", bu["buyer"], key=f"mk_bu_buyer_{V}")
-        buyers = right.number_input("Potential buyers", min_value=0.0, value=bu["buyers"], key=f"mk_bu_n_{V}")
+        buyers = right.number_input("Potential buyers", min_value=0.0, value=bu["buyers"], format="%.0f", step=1.0,
+                                 key=f"mk_bu_n_{V}")
         arpb = right.number_input("Annual revenue per buyer ($)", min_value=0.0,
-                                  value=bu["annual_revenue_per_buyer_usd"], key=f"mk_bu_arpb_{V}")
+                                  value=bu["annual_revenue_per_buyer_usd"], format="%.0f", step=100.0,
+                                  key=f"mk_bu_arpb_{V}")
         bu_source = right.text_input("Source", bu["source"], key=f"mk_bu_source_{V}")
         bu_filters = right.data_editor(pd.DataFrame(bu["filters"], columns=["name", "share"]), num_rows="dynamic",
                                        key=f"mk_bu_filters_{V}", column_config={"share": st.column_config.NumberColumn(
@@ -116,8 +118,9 @@ with size_tab:
         bu_som = right.number_input("Share of SAM buyers winnable (0–1)", min_value=0.0, max_value=1.0,
                                     value=bu["som_share"], key=f"mk_bu_som_{V}")
         r1, r2 = right.columns(2)
-        reps = r1.number_input("Sales reps", min_value=0.0, value=bu["reps"], key=f"mk_bu_reps_{V}")
-        deals = r2.number_input("Deals per rep a year", min_value=0.0, value=bu["deals_per_rep_per_year"],
+        reps = r1.number_input("Sales reps", min_value=0.0, value=bu["reps"], format="%g", step=1.0,
+                               key=f"mk_bu_reps_{V}")
+        deals = r2.number_input("Deals per rep a year", min_value=0.0, value=bu["deals_per_rep_per_year"], format="%g",
                                 key=f"mk_bu_deals_{V}")
         if st.form_submit_button("Save market size"):
             save({"sizing": {"horizon_months": horizon,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import math
 
-import pandas as pd
 import streamlit as st
 
 from analytics.revenue.editing import apply_assumptions
+from analytics.revenue.metrics import metrics_frame
 from analytics.revenue.montecarlo import OUTPUTS
 from analytics.revenue.report import readable_table, table_csv, table_excel
 from analytics.revenue.spec import SpecError
@@ -66,13 +66,23 @@ if report is not None:
     k[0].metric("Revenue, last 12 mo", usd(h.revenue_last_12_usd), help="The horizon's last 12 months.")
     k[1].metric("Gross margin", f"{h.gross_margin_last_12:.0%}" if not math.isnan(h.gross_margin_last_12) else "–",
                 help="Over the horizon's last 12 months; inference, hosting, support and delivery are COGS.")
-    k[2].metric("Break-even", report.months[h.break_even_month].strftime("%b %Y") if h.break_even_month is not None
-                else "not within the horizon", help="First month with EBITDA ≥ 0.")
-    k[3].metric("Runway now", "not burning" if math.isinf(h.runway_now_months) else f"{h.runway_now_months:.1f} mo",
-                help="Cash ÷ current net burn.")
-    k[4].metric("Cash runs out", "not by the end" if h.cash_out_month is None
-                else report.months[h.cash_out_month].strftime("%b %Y"),
-                help=f"First month whose forecast closing cash is below zero, up to {report.months[-1]:%B %Y}.")
+    # A headline value must fit a sixth of the page (about eight characters, else Streamlit cuts it to "not
+    # by …"), so an event outside the horizon reads "none" with the horizon's end as the note beneath it.
+    last = f"by {report.months[-1]:%b %Y}"
+    quiet = {"delta_color": "off", "delta_arrow": "off"}
+    if h.break_even_month is None:
+        k[2].metric("Break-even", "none", last, help="First month with EBITDA ≥ 0.", **quiet)
+    else:
+        k[2].metric("Break-even", f"{report.months[h.break_even_month]:%b %Y}", help="First month with EBITDA ≥ 0.")
+    if math.isinf(h.runway_now_months):
+        k[3].metric("Runway now", "∞", "not burning", help="Cash ÷ current net burn.", **quiet)
+    else:
+        k[3].metric("Runway now", f"{h.runway_now_months:.1f} mo", help="Cash ÷ current net burn.")
+    cash_help = f"First month whose forecast closing cash is below zero, up to {report.months[-1]:%B %Y}."
+    if h.cash_out_month is None:
+        k[4].metric("Cash runs out", "none", last, help=cash_help, **quiet)
+    else:
+        k[4].metric("Cash runs out", f"{report.months[h.cash_out_month]:%b %Y}", help=cash_help)
     k[5].metric("NPV", usd(h.npv_usd), help="Of the operating cash flow (funding excluded), at the scenario's "
                 "discount rate; " + (f"IRR {h.irr_annual:.0%} a year." if not math.isnan(h.irr_annual)
                                      else "IRR undefined (the flows never change sign)."))
@@ -93,9 +103,11 @@ if report is not None:
     with tabs[1]:
         for month, metrics in report.metrics.items():
             st.subheader(f"At {report.months[month]:%B %Y} (month {month + 1})")
-            st.dataframe(pd.DataFrame([{"metric": m.name, "value": m.value, "unit": m.unit, "band": m.verdict,
-                                        "benchmark": m.band, "definition": m.definition, "source": m.source}
-                                       for m in metrics]), hide_index=True, key=f"rev_metrics_{month}")
+            # Tall enough for every metric: a scrolled table hides the ones a founder is asked about last.
+            st.dataframe(metrics_frame(metrics), hide_index=True, key=f"rev_metrics_{month}",
+                         height=35 * (len(metrics) + 1) + 3, column_config={
+                             "band": st.column_config.TextColumn(width="medium"),
+                             "benchmark": st.column_config.TextColumn(width="medium")})
         st.plotly_chart(charts.waterfall(report), key="rev_waterfall")
         for name, data in report.cohorts.items():
             st.plotly_chart(charts.cohort_heatmap(name, data), key=f"rev_cohort_{name}")
@@ -115,7 +127,7 @@ if report is not None:
         if mc is None:
             st.caption("Draws every ranged input (low–high) once per path, seeded; press **Run Monte Carlo**.")
         else:
-            st.caption(f"{mc.paths:,} paths, seed {mc.seed}; ranged inputs: {', '.join(mc.ranged_inputs) or 'none'}.")
+            st.caption(f"{mc.paths:,} paths, seed {mc.seed}; ranged inputs: {'; '.join(mc.ranged_labels) or 'none'}.")
             a, b = st.columns(2)
             a.plotly_chart(charts.fan(report.months, mc.cash, "Cash: P10–P90"), key="rev_fan_cash")
             b.plotly_chart(charts.fan(report.months, mc.revenue, "Revenue: P10–P90"), key="rev_fan_rev")

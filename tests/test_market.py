@@ -72,6 +72,12 @@ def test_top_down_is_the_total_times_the_filters_times_the_share():
         "SOM = SAM × 1.0% winnable in 36 months = $27.5M")
 
 
+def test_a_source_written_as_a_sentence_is_cited_without_doubled_punctuation():
+    s = market.top_down(_doc(sizing={"top_down": {"total_market_usd": 1e9, "source": "Gartner 2026 survey.",
+                                                   "as_of": "2026-06"}}))
+    assert s.levels[0].formula == "TAM = $1.00B (Gartner 2026 survey, 2026-06)"
+
+
 def test_missing_inputs_are_named_and_what_can_be_computed_is():
     assert market.bottom_up(_doc()).missing == ("sizing.bottom_up.buyers",
                                                 "sizing.bottom_up.annual_revenue_per_buyer_usd")

@@ -10,6 +10,7 @@ from analytics import market
 from analytics.gpu_catalogue import api_price_table
 from db.demo_market import add_demo_market, demo_market
 from db.market import load_market, save_market_section
+from pages._market_charts import sizing
 from tests.market_page_harness import open_page
 
 pytestmark = pytest.mark.usefixtures("navigation_only")
@@ -150,3 +151,10 @@ def test_a_form_loaded_before_someone_elses_save_is_refused(market_db, tmp_path)
     stored = _stored(market_db, "demo")
     assert stored.content["notes"] == "changed elsewhere"
     assert stored.content["business_model"] == demo_market()["business_model"]
+
+
+def test_the_sizing_chart_reads_billions_as_b_not_si_g():
+    doc = market.parse_market(demo_market())
+    fig = sizing({"top-down": market.top_down(doc), "bottom-up": market.bottom_up(doc)})
+    labels = list(fig.layout.yaxis.ticktext)
+    assert "$1B" in labels and "$10M" in labels and not any("G" in t for t in labels)

@@ -14,7 +14,7 @@ from analytics.revenue.cohorts import expected_charges, sbg_survival, share_abov
 from analytics.revenue.metrics import metrics_at, movements_total
 from analytics.revenue.model import deterministic, irr_annual, npv, simulate
 from analytics.revenue.montecarlo import monte_carlo, tornado
-from analytics.revenue.spec import parse
+from analytics.revenue.spec import input_label, parse
 from analytics.revenue.values import base_all
 from tests.conftest import ROOT
 
@@ -119,7 +119,7 @@ def test_monte_carlo_with_zero_width_ranges_equals_the_deterministic_model(demo_
     mc = monte_carlo(parse(flat), paths=300, seed=7)
     for q in (10, 50, 90):
         np.testing.assert_allclose(mc.cash[q], run.cash[0])
-    assert mc.ranged_inputs == []
+    assert mc.ranged_inputs == [] and mc.ranged_labels == []
 
 
 def _collapse(node):
@@ -148,6 +148,22 @@ def test_the_tornado_is_one_run_sorted_by_swing_and_its_base_is_the_model(demo_d
     assert list(data["swing"]) == sorted(data["swing"], reverse=True)
     assert data["base_output"].iloc[0] == pytest.approx(deterministic(parsed).cash[0, 23])
     assert set(data["input"]) == {k for k, v in parsed.values.items() if v.is_range}
+
+
+def test_each_tornado_input_is_named_by_its_stream_and_field(demo_doc):
+    parsed = parse(demo_doc)
+    data = tornado(parsed, "cash", 23)
+    labels = dict(zip(data["input"], data["label"], strict=True))
+    name = demo_doc["streams"][0]["name"]
+    assert labels["streams[0].cac_usd"] == f"{name} · CAC ($)"
+    assert not any("[" in label for label in labels.values())
+
+
+def test_an_input_label_names_list_items_by_name_or_number():
+    doc = {"streams": [{"name": "API", "tiers": [{"discount": 0.1}, {"discount": 0.2}]}], "starting_cash_usd": 1}
+    assert input_label(doc, "streams[0].tiers[1].discount") == "API · tier #2 · discount"
+    assert input_label(doc, "starting_cash_usd") == "starting cash ($)"
+    assert input_label(doc, "streams[5].churn_monthly") == "streams[5] · churn monthly"  # out of range: the path
 
 
 def test_the_vectorised_paths_equal_a_per_path_loop(demo_doc):

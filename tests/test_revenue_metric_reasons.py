@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from analytics.revenue.metrics import metrics_at
+from analytics.revenue.metrics import Metric, metrics_at, metrics_frame
 from analytics.revenue.model import deterministic
 from analytics.revenue.spec import parse
 
@@ -53,3 +53,18 @@ def test_defined_metrics_keep_their_band():
     got = _at(_plan(churn=0.05), 24)
     assert got["LTV/CAC"] == (pytest.approx(40.0), "good")
     assert not any(v.startswith("n/a") for value, v in got.values() if not math.isnan(value))
+
+
+@pytest.mark.parametrize(("value", "unit", "shown"), [
+    (103343.2612, "usd", "$103,343"), (70.022, "usd", "$70.02"), (83.5892, "pct", "83.6 %"),
+    (2.345, "ratio", "2.35×"), (5.26, "months", "5.3 mo"), (math.nan, "usd", "n/a"), (math.inf, "ratio", "∞")])
+def test_a_metric_is_shown_in_its_unit(value, unit, shown):
+    assert Metric("m", value, unit, "", "", "", "").shown == shown
+
+
+def test_the_metrics_frame_has_every_metric_once_with_its_value_as_shown():
+    run = deterministic(parse(_plan(churn=0.05, opex_usd=20_000)))
+    metrics = metrics_at(run, 23)
+    frame = metrics_frame(metrics)
+    assert list(frame["metric"]) == [m.name for m in metrics]
+    assert list(frame["value"]) == [m.shown for m in metrics] and "nan" not in " ".join(frame["value"])

@@ -51,7 +51,8 @@ def test_monte_carlo_runs_when_asked_and_draws_its_fans(app_db):
     at.button(key="rev_mc").click().run()
     assert not at.exception
     assert len(at.get("plotly_chart")) == charts + 4
-    assert any("500 paths" in c.value for c in at.caption)
+    caption = next(c.value for c in at.caption if "500 paths" in c.value)
+    assert "Legal API · CAC ($)" in caption and "streams[" not in caption  # inputs named as a founder reads them
 
 
 def test_an_empty_workspace_is_told_how_to_add_a_scenario(app_db):
@@ -89,3 +90,13 @@ def test_a_tornado_month_past_the_horizon_reads_its_last_month(app_db):
     with app_db["factory"]() as s:
         report = revenue_view(session=s, workspace_id=app_db["demo"], tornado_output="cash", tornado_month=47).report
     assert report.tornado_month == len(report.months) - 1
+
+
+def test_an_event_beyond_the_horizon_reads_none_with_the_horizons_end_beneath(app_db):
+    at = open_page(PAGE, app_db["demo"])
+    with app_db["factory"]() as s:
+        report = revenue_view(session=s, workspace_id=app_db["demo"]).report
+    assert report.headline.cash_out_month is None  # the demo base case never runs out of cash
+    shown = next(m for m in at.metric if m.label == "Cash runs out")
+    assert shown.value == "none"
+    assert shown.delta == f"by {report.months[-1]:%b %Y}"

@@ -78,7 +78,7 @@ def test_the_cli_table_prints_undefined_metrics_as_n_a_with_the_reason(capsys):
     out = capsys.readouterr().out
     assert "nan" not in out
     rule_of_40_first_year = next(line for line in out.splitlines() if line.strip().startswith("Rule of 40"))
-    assert rule_of_40_first_year.split()[3:] == ["n/a", "pct", "n/a:", "needs", "24", "months", "of", "revenue"]
+    assert rule_of_40_first_year.split()[3:] == ["n/a", "n/a:", "needs", "24", "months", "of", "revenue"]
 
 
 def test_the_cli_stops_quietly_when_its_reader_closes_the_pipe():

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 
 from analytics.revenue.model import ModelRun
 from analytics.revenue.streams import MOVEMENTS
@@ -30,6 +31,25 @@ class Metric:
     band: str  # the benchmark bands, in words
     verdict: str  # which band the value falls in; when the value is undefined, why ("n/a: not burning")
     source: str
+
+    @property
+    def shown(self) -> str:
+        """The value as a founder reads it: $103,343, 83.6 %, 2.1×, 5.2 mo; n/a when undefined."""
+        v = self.value
+        if math.isnan(v):
+            return "n/a"
+        if math.isinf(v):
+            return "∞" if v > 0 else "−∞"
+        if self.unit == "usd":
+            return f"${v:,.0f}" if abs(v) >= 1000 else f"${v:,.2f}"
+        return {"pct": f"{v:.1f} %", "ratio": f"{v:.2f}×", "months": f"{v:.1f} mo"}.get(self.unit, f"{v:,.4g}")
+
+
+def metrics_frame(metrics: list[Metric]) -> pd.DataFrame:
+    """One row per metric with its value formatted, its band and where its definition comes from."""
+    return pd.DataFrame([{"metric": m.name, "value": m.shown, "band": m.verdict, "benchmark": m.band,
+                          "definition": m.definition, "source": m.source} for m in metrics],
+                        columns=["metric", "value", "band", "benchmark", "definition", "source"])
 
 
 def _window(a: np.ndarray, month: int, length: int) -> np.ndarray:

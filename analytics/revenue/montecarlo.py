@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.revenue.model import ModelRun, break_even_month, simulate
-from analytics.revenue.spec import Parsed
+from analytics.revenue.spec import Parsed, input_label
 from analytics.revenue.values import Value, draw_all, one_at_a_time
 
 PERCENTILES = (10, 50, 90)
@@ -30,7 +30,8 @@ class MonteCarlo:
 
     paths: int
     seed: int
-    ranged_inputs: list[str]
+    ranged_inputs: list[str]  # paths in the scenario file, e.g. streams[0].cac_usd
+    ranged_labels: list[str]  # the same inputs as a founder reads them, e.g. "Legal API · CAC ($)"
     cash: dict[int, np.ndarray]
     revenue: dict[int, np.ndarray]
     ebitda: dict[int, np.ndarray]
@@ -69,7 +70,9 @@ def monte_carlo(parsed: Parsed, paths: int = 10_000, seed: int = 0) -> MonteCarl
         return dict(zip(PERCENTILES, np.percentile(a, PERCENTILES, axis=0), strict=True))
 
     out_by = (np.minimum.accumulate(c, axis=1) < 0).mean(axis=0)
-    return MonteCarlo(paths=paths, seed=seed, ranged_inputs=sorted(k for k, v in parsed.values.items() if v.is_range),
+    ranged = sorted(k for k, v in parsed.values.items() if v.is_range)
+    return MonteCarlo(paths=paths, seed=seed, ranged_inputs=ranged,
+                      ranged_labels=[input_label(parsed.doc, k) for k in ranged],
                       cash=fan(c), revenue=fan(r), ebitda=fan(e), p_cash_out_by=out_by, break_even=np.concatenate(be))
 
 
@@ -111,8 +114,9 @@ def tornado(parsed: Parsed, output: str = "cash", month: int | None = None, scre
     rows = []
     for i, key in enumerate(keys):
         low, high = float(result[1 + 2 * i]), float(result[2 + 2 * i])
-        rows.append({"input": key, "low": values[key].low, "high": values[key].high, "output_at_low": low,
-                     "output_at_high": high, "swing": abs(high - low), "base_output": base})
-    columns = ["input", "low", "high", "output_at_low", "output_at_high", "swing", "base_output"]
+        rows.append({"input": key, "label": input_label(parsed.doc, key), "low": values[key].low,
+                     "high": values[key].high, "output_at_low": low, "output_at_high": high,
+                     "swing": abs(high - low), "base_output": base})
+    columns = ["input", "label", "low", "high", "output_at_low", "output_at_high", "swing", "base_output"]
     out = pd.DataFrame(rows, columns=columns)
     return out.sort_values("swing", ascending=False, ignore_index=True)

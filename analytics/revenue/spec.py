@@ -316,3 +316,29 @@ def parse(raw: Any) -> Parsed:
                 raise SpecError(f"{group}[{i}].month",
                                 f"must be within the horizon, 0 to {months - 1} (got {item['month']})")
     return Parsed(doc=doc, values=values)
+
+
+_WORDS = {"usd": "($)", "cac": "CAC", "m": "M", "mrr": "MRR"}
+
+
+def input_label(doc: dict[str, Any], path: str) -> str:
+    """``streams[0].channels[1].cac_usd`` as a founder reads it: ``Solo plan · ads · CAC ($)``.
+
+    Each list item is named by its ``name`` when it has one (else ``tier #2``); the field's words are spelt out.
+    """
+    node: Any = doc
+    parts: list[str] = []
+    *items, last = path.split(".")
+    for part in items:
+        key, _, index = part.partition("[")
+        node = node.get(key) if isinstance(node, dict) else None
+        if index and isinstance(node, list) and int(index[:-1]) < len(node):
+            node = node[int(index[:-1])]
+            name = node.get("name") if isinstance(node, dict) else None
+            parts.append(str(name) if name else f"{key.removesuffix('s')} #{int(index[:-1]) + 1}")
+        else:
+            parts.append(part)
+    key, _, index = last.partition("[")
+    words = " ".join(_WORDS.get(w, w) for w in key.split("_"))
+    parts.append(f"{words} #{int(index[:-1]) + 1}" if index else words)
+    return " · ".join(parts)
