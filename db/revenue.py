@@ -74,6 +74,9 @@ class Resolved:
 
     doc: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+    # Fields a run overwrites from a cost scenario (path → its name): the assumptions grid leaves them out,
+    # since an edit there would be replaced on the next run.
+    linked: dict[str, str] = field(default_factory=dict)
 
 
 def _month_index(start: date, when: date) -> int:
@@ -94,6 +97,7 @@ def resolve(*, session: Session, workspace_id: int, spec: dict[str, Any], today:
     today = today or date.today()
     doc = copy.deepcopy(spec)
     warnings: list[str] = []
+    linked: dict[str, str] = {}
     doc.setdefault("start_month", f"{today.year:04d}-{today.month:02d}")
     costs = scenario_costs(session=session, workspace_id=workspace_id) if costs is None else costs
     by_name = {str(r["name"]): r for _, r in costs.iterrows()}
@@ -113,15 +117,19 @@ def resolve(*, session: Session, workspace_id: int, spec: dict[str, Any], today:
         if stream.get("kind") == "maas":
             stream["serving_usd_per_m_input"] = float(row["serving_usd_per_m_input"] or 0)
             stream["serving_usd_per_m_output"] = float(row["serving_usd_per_m_output"] or 0)
+            linked |= {f"streams[{i}].{k}": str(row["name"]) for k in ("serving_usd_per_m_input",
+                                                                      "serving_usd_per_m_output")}
         elif "serving_usd_per_m_tokens" in stream or stream.get("kind") in ("saas", "subscription"):
             stream["serving_usd_per_m_tokens"] = _blended_serving(row)
+            linked[f"streams[{i}].serving_usd_per_m_tokens"] = str(row["name"])
     for i, run in enumerate(doc.get("training", [])):
         row = cost_row(str(run.get("cost_scenario", "")), f"training[{i}] ({run.get('name', '')})")
         if row is not None and row["training_cost_usd"] is not None and not pd.isna(row["training_cost_usd"]):
             run["cost_usd"] = float(row["training_cost_usd"])
+            linked[f"training[{i}].cost_usd"] = str(row["name"])
     if doc.get("use_tracker") and tracker:
         _fill_from_tracker(session, workspace_id, doc, today, warnings)
-    return Resolved(doc=doc, warnings=warnings)
+    return Resolved(doc=doc, warnings=warnings, linked=linked)
 
 
 def _fill_from_tracker(session: Session, workspace_id: int, doc: dict[str, Any], today: date,

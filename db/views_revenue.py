@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from analytics.revenue.editing import assumption_table, what_if
 from analytics.revenue.report import RevenueReport, build_report, compare
-from analytics.revenue.spec import SpecError, parse
+from analytics.revenue.spec import SpecError, input_label, parse
 from db import repo
 from db.models import Workspace
 from db.revenue import resolve, revenue_scenarios
@@ -44,6 +44,7 @@ class RevenueView:
     assumptions: pd.DataFrame  # every number of the stored scenario, for the grid
     report: RevenueReport | None
     comparison: pd.DataFrame  # every saved scenario side by side (deterministic)
+    linked: dict[str, str] = field(default_factory=dict)  # input label → the cost scenario it is refreshed from
 
 
 COMPARED_BY_DEFAULT = 3  # a workspace may hold dozens of scenarios: compare a few unless asked
@@ -79,7 +80,8 @@ def revenue_view(*, session: Session, workspace_id: int, scenario_id: int | None
                               tornado_month=tornado_month)
     except SpecError as exc:
         return RevenueView(ws.name, ws.illustrative, table, chosen.id, copy.deepcopy(chosen.spec), res.doc, warnings,
-                           f"the scenario cannot run: {exc}", assumption_table(chosen.spec), None, pd.DataFrame())
+                           f"the scenario cannot run: {exc}", assumption_table(chosen.spec, res.linked), None,
+                           pd.DataFrame())
     others = []
     for r in compared:
         try:
@@ -87,4 +89,5 @@ def revenue_view(*, session: Session, workspace_id: int, scenario_id: int | None
         except SpecError as exc:
             warnings.append(f"scenario {r.name!r} is left out of the comparison: {exc}")
     return RevenueView(ws.name, ws.illustrative, table, chosen.id, copy.deepcopy(chosen.spec), res.doc, warnings,
-                       None, assumption_table(chosen.spec), report, compare(others))
+                       None, assumption_table(chosen.spec, res.linked), report, compare(others),
+                       {input_label(res.doc, path): name for path, name in res.linked.items()})

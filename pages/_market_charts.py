@@ -48,17 +48,28 @@ def positioning(table: pd.DataFrame, unit: str, quality_metric: str) -> go.Figur
     """Price against quality in one unit; hollow markers are dominated (someone is cheaper and at least as good)."""
     rows = table[table["unit"] == unit]
     fig = go.Figure()
+    low, top = (rows["price"].min(), rows["price"].max()) if len(rows) else (0.0, 0.0)
     for who, colour in (("competitor", "#6B7280"), ("yours", "#1D4ED8")):
         part = rows[rows["who"] == who]
         if part.empty:
             continue
         symbols = ["circle-open" if d else "circle" for d in part["dominated_by"]]
-        fig.add_scatter(x=part["price"], y=part["quality"], mode="markers+text", name=who, text=part["name"],
-                        textposition="top center", marker={"size": 13, "color": colour, "symbol": symbols,
-                                                           "line": {"width": 2, "color": colour}})
+        # Your points share one quality and sit close in price, so their long names would print over each other:
+        # they are named on hover; competitors are named on the chart, the priciest to its left and the cheapest
+        # to its right so that both stay inside.
+        named = who == "competitor"
+        fig.add_scatter(x=part["price"], y=part["quality"], mode="markers+text" if named else "markers",
+                        name=who, text=part["name"] if named else None, hovertext=part["name"],
+                        hovertemplate="%{hovertext}<br>%{x:$,.3~f} · quality %{y}<extra></extra>",
+                        textposition=["top left" if p == top else "top right" if p == low else "top center"
+                                      for p in part["price"]],
+                        marker={"size": 13, "color": colour, "symbol": symbols, "line": {"width": 2, "color": colour}})
     log = unit.startswith("$/1M") and len(rows) > 1 and rows["price"].min() > 0
-    fig.update_layout(**_LAYOUT, title=f"Price vs quality ({unit})", xaxis={"title": unit,
-                      "type": "log" if log else "linear", "tickformat": "$~g"}, yaxis={"title": quality_metric})
+    # The quality metric is a sentence: it goes in the title, where it has the width to be read.
+    fig.update_layout(**_LAYOUT, title={"text": f"Price vs quality ({unit})<br><sup>quality: {quality_metric}; "
+                                        "hollow: dominated (a rival is cheaper and at least as good)</sup>"},
+                      xaxis={"title": unit, "type": "log" if log else "linear", "tickformat": "$~g"},
+                      yaxis={"title": "quality (0–100)"})
     return fig
 
 
@@ -80,10 +91,13 @@ def benchmark(table: pd.DataFrame, output_share: float, as_of: str) -> go.Figure
 def radar(table: pd.DataFrame) -> go.Figure:
     """The four platform-advantage pillars, each the mean of its scored sub-factors (1–5)."""
     scored = table.dropna(subset=["score"])
-    names = list(scored["name"]) + list(scored["name"][:1])
+    # One word a line: "Resource integration" on one line ran past the edge of a half-width column.
+    names = [n.replace(" ", "<br>") for n in list(scored["name"]) + list(scored["name"][:1])]
     values = list(scored["score"]) + list(scored["score"][:1])
     fig = go.Figure(go.Scatterpolar(r=values, theta=names, fill="toself", name="your scores",
                                     line={"color": "#1D4ED8"}))
-    fig.update_layout(**_LAYOUT, title="Platform advantage (004 §2.1)",
+    # Wide side margins: the pillars' names sit outside the circle and were cut at the figure's edges.
+    fig.update_layout(**{**_LAYOUT, "margin": {"l": 90, "r": 90, "t": 60, "b": 30}},
+                      title="Platform advantage (004 §2.1)",
                       polar={"radialaxis": {"range": [0, 5], "tickvals": [1, 2, 3, 4, 5]}}, showlegend=False)
     return fig

@@ -150,7 +150,7 @@ with comp_tab:
         o = st.columns(4)
         own_name = o[0].text_input("Your product", doc["own"]["name"], key=f"mk_own_name_{V}")
         own_quality = o[1].number_input("Your quality (0–100)", 0.0, 100.0, doc["own"]["quality"],
-                                        key=f"mk_own_q_{V}")
+                                        format="%g", key=f"mk_own_q_{V}")
         metric = o[2].text_input("Quality metric", doc["quality_metric"], key=f"mk_metric_{V}")
         share = o[3].number_input("Output-token share of a blended price", 0.0, 1.0, doc["output_share"], 0.05,
                                   key=f"mk_output_share_{V}")
@@ -216,7 +216,8 @@ with swot_tab:
     left, right = st.columns([2, 3])
     left.plotly_chart(charts.radar(view.radar), key="mk_radar")
     right.dataframe(view.radar[["name", "zh", "score", "scored", "factors", "exemplar", "exemplar_cite", "cite"]],
-                    hide_index=True, key="mk_radar_table")
+                    hide_index=True, key="mk_radar_table",
+                    column_config={"score": st.column_config.NumberColumn(format="%.1f")})
     for text, where in view.pillar_flags:
         right.warning(plain(f"{text} ({where})"), icon=":material/fact_check:")
     with st.form(f"mk_pillars_{V}"):
@@ -239,8 +240,9 @@ with swot_tab:
         box = grid_cols[i % 2].container(border=True)
         box.markdown(f"**{quadrant.capitalize()}**")
         for r in table.itertuples():
-            line = f"{r.text} — *{r.origin}*" if r.origin else r.text
-            box.markdown("- " + plain(line) + (f"  \n  Strategy: {plain(r.strategy)}" if r.strategy else "")
+            # Escape the text, not the italics around its origin (escaping the whole line printed the asterisks).
+            line = plain(r.text) + (f" — *{plain(r.origin)}*" if r.origin else "")
+            box.markdown("- " + line + (f"  \n  Strategy: {plain(r.strategy)}" if r.strategy else "")
                          + (f"  \n  Note: {plain(r.note)}" if r.note else ""))
     st.caption("Strengths and weaknesses: sub-factors you scored 4–5 or 1–2, and your own lines. Opportunities and "
                "threats: the documents' items that apply (002 §4, 004 §8), and your own lines.")

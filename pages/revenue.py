@@ -149,8 +149,11 @@ if view.stored is not None:
     with tabs[4]:
         st.caption("Every number of the saved scenario; fill **low** and **high** to make it a range for the "
                    "Monte Carlo. Lines derived from the tracker are refreshed on each run and not listed.")
+        if view.linked:
+            st.caption("Refreshed from a cost scenario on each run, so not listed: " + "; ".join(
+                f"{plain(label)} ← {plain(name)}" for label, name in view.linked.items()) + ".")
         edited = st.data_editor(view.assumptions, hide_index=True, disabled=["path", "stream", "field"],
-                                key=f"rev_assumptions_{view.scenario_id}")
+                                height=560, key=f"rev_assumptions_{view.scenario_id}")
         if st.button("Save assumptions", key="rev_save"):
             version = int(names.set_index("id").loc[view.scenario_id, "version"])
             try:

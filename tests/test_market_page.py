@@ -158,3 +158,9 @@ def test_the_sizing_chart_reads_billions_as_b_not_si_g():
     fig = sizing({"top-down": market.top_down(doc), "bottom-up": market.bottom_up(doc)})
     labels = list(fig.layout.yaxis.ticktext)
     assert "$1B" in labels and "$10M" in labels and not any("G" in t for t in labels)
+
+
+def test_a_swot_lines_origin_is_set_in_italics_not_printed_with_asterisks(market_db, tmp_path):
+    at = open_page(market_db["demo"], tmp_path / "h")
+    lines = [m.value for m in at.markdown if "pillar score" in m.value]
+    assert lines and all("— *pillar score" in v and "\\*" not in v for v in lines)

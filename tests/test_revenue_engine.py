@@ -14,6 +14,7 @@ from analytics.revenue.cohorts import expected_charges, sbg_survival, share_abov
 from analytics.revenue.metrics import metrics_at, movements_total
 from analytics.revenue.model import deterministic, irr_annual, npv, simulate
 from analytics.revenue.montecarlo import monte_carlo, tornado
+from analytics.revenue.report import compare, headline
 from analytics.revenue.spec import input_label, parse
 from analytics.revenue.values import base_all
 from tests.conftest import ROOT
@@ -184,3 +185,18 @@ def test_the_example_file_is_the_demo_scenario_as_the_app_would_download_it():
     shipped = json.loads((ROOT / "examples" / "demo-scenario.json").read_text(encoding="utf-8"))
     assert shipped == json.loads(json.dumps(demo_scenario_file())), \
         "regenerate it: python -m db.demo_revenue examples/demo-scenario.json"
+
+
+def test_the_comparison_reads_each_scenario_in_words_and_units(demo_doc):
+    broke = copy.deepcopy(demo_doc)
+    broke["name"], broke["funding"], broke["starting_cash_usd"] = "No round", [], 100_000.0
+    table = compare([parse(demo_doc), parse(broke)])
+    base, no_round = table[demo_doc["name"]], table["No round"]
+    h = headline(deterministic(parse(demo_doc)))
+    assert base["break-even"] == f"Aug 2028 (month {h.break_even_month + 1})" and h.break_even_month == 19
+    assert base["cash runs out"] == "none by Dec 2029"
+    assert base["revenue, last 12 months"] == f"${h.revenue_last_12_usd / 1e6:.2f}M"
+    assert base["NPV"].startswith("−$") and h.npv_usd < 0  # the sign before the dollar
+    out = headline(deterministic(parse(broke))).cash_out_month
+    assert out is not None and no_round["cash runs out"].endswith(f"(month {out + 1})")
+    assert not table.isna().any().any() and "inf" not in table.to_string().lower()

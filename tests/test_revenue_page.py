@@ -100,3 +100,15 @@ def test_an_event_beyond_the_horizon_reads_none_with_the_horizons_end_beneath(ap
     shown = next(m for m in at.metric if m.label == "Cash runs out")
     assert shown.value == "none"
     assert shown.delta == f"by {report.months[-1]:%b %Y}"
+
+
+def test_inputs_a_cost_scenario_refreshes_are_named_not_offered_for_editing(app_db):
+    with app_db["factory"]() as s:
+        view = revenue_view(session=s, workspace_id=app_db["demo"])
+    training = view.stored["training"][0]
+    assert training["cost_scenario"] and f"{training['name']} · cost ($)" in view.linked
+    assert "training[0].cost_usd" not in set(view.assumptions["path"])
+    assert view.resolved["training"][0]["cost_usd"] > 0  # the run uses the cost scenario's figure, not the 0 saved
+    assert not view.assumptions["field"].str.contains(r"\[").any()  # fields read as words, paths stay in "path"
+    at = open_page(PAGE, app_db["demo"])
+    assert any("Refreshed from a cost scenario" in c.value for c in at.caption)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import copy
 import math
 import re
+from collections.abc import Collection
 from typing import Any
 
 import pandas as pd
 
-from analytics.revenue.spec import TRACKER_SOURCE, parse
+from analytics.revenue.spec import TRACKER_SOURCE, input_label, parse
 
 COLUMNS = ["path", "stream", "field", "base", "low", "high", "dist"]
 _SKIP = {"version", "months"}
@@ -38,17 +39,23 @@ def _walk(node: Any, path: str, out: list[tuple[str, Any]]) -> None:
         out.append((path, node))
 
 
-def assumption_table(doc: dict[str, Any]) -> pd.DataFrame:
-    """Every editable number of ``doc`` as a row; ranges fill low/high/dist, points leave them empty."""
+def assumption_table(doc: dict[str, Any], linked: Collection[str] = ()) -> pd.DataFrame:
+    """Every editable number of ``doc`` as a row; ranges fill low/high/dist, points leave them empty.
+
+    ``linked`` paths are filled from a cost scenario on each run, so they are left out (an edit would not last).
+    ``field`` names the input as a founder reads it ("Team · price per seat ($)"); ``path`` is what is written.
+    """
     leaves: list[tuple[str, Any]] = []
     _walk(doc, "", leaves)
     rows = []
     for path, value in leaves:
-        stream = ""
+        if path in linked:
+            continue
+        stream, field = "", input_label(doc, path)
         if path.startswith("streams["):
             index = int(path[len("streams["): path.index("]")])
             stream = str(doc["streams"][index].get("name", f"stream {index + 1}"))
-        field = path.split(".", 1)[1] if path.startswith("streams[") else path
+            field = field.removeprefix(f"{stream} · ")
         if isinstance(value, dict):
             rows.append([path, stream, field, value.get("base", (value["low"] + value["high"]) / 2), value["low"],
                          value["high"], value.get("dist", "triangular")])

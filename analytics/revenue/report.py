@@ -144,22 +144,46 @@ def build_report(parsed: Parsed, mc_paths: int = 0, seed: int = 0, tornado_outpu
 
 
 def compare(parsed: list[Parsed]) -> pd.DataFrame:
-    """Saved scenarios side by side: one column per scenario, one row per key output (deterministic)."""
+    """Saved scenarios side by side, as a founder reads them: one column per scenario, one row per key output.
+
+    Deterministic runs; the cells are text ($4.31M, 86.9 %, "Jul 2028 (month 20)", "none by Nov 2029")
+    because scenarios may start in different months and an undefined cell needs words, not NaN or inf.
+    """
     columns = {}
     for p in parsed:
         run = deterministic(p)
         h = headline(run)
-        m12 = {m.name: m.value for m in metrics_at(run, min(11, run.months - 1))}
-        end = {m.name: m.value for m in metrics_at(run, run.months - 1)}
+        months = run.month_index
+        m12 = {m.name: m for m in metrics_at(run, min(11, run.months - 1))}
+        end = {m.name: m for m in metrics_at(run, run.months - 1)}
+        by_end = f"none by {months[-1]:%b %Y}"
+
+        def when(month: int | None, none: str = by_end, months: pd.DatetimeIndex = months) -> str:
+            return none if month is None else f"{months[month]:%b %Y} (month {month + 1})"
+
         columns[str(p.doc["name"])] = {
-            "revenue, last 12 months (USD)": h.revenue_last_12_usd,
-            "gross margin, last 12 months": h.gross_margin_last_12,
-            "ARR at month 12 (USD)": m12["ARR (run rate)"], "ARR at horizon end (USD)": end["ARR (run rate)"],
-            "break-even month": h.break_even_month + 1 if h.break_even_month is not None else math.nan,
-            "months until cash < 0": h.runway_forecast_months, "ending cash (USD)": h.ending_cash_usd,
-            "NPV (USD)": h.npv_usd, "LTV/CAC at horizon end": end["LTV/CAC"],
+            "revenue, last 12 months": _usd(h.revenue_last_12_usd),
+            "gross margin, last 12 months": "n/a" if math.isnan(h.gross_margin_last_12)
+            else f"{h.gross_margin_last_12:.1%}".replace("%", " %"),
+            "ARR at month 12": _usd(m12["ARR (run rate)"].value),
+            "ARR at horizon end": _usd(end["ARR (run rate)"].value),
+            "break-even": when(h.break_even_month),
+            "cash runs out": when(h.cash_out_month),
+            "ending cash": _usd(h.ending_cash_usd), "NPV": _usd(h.npv_usd),
+            "LTV/CAC at horizon end": end["LTV/CAC"].shown,
         }
     return pd.DataFrame(columns)
+
+
+def _usd(value: float) -> str:
+    """$4.31M, −$516.4k: the sign before the dollar, as a reader expects."""
+    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= size:
+            text = f"${abs(value) / size:,.{2 if unit in 'BM' else 1}f}{unit}"
+            break
+    else:
+        text = f"${abs(value):,.0f}"
+    return f"−{text}" if value < 0 else text
 
 
 __all__ = ["MOVEMENTS", "Headline", "RevenueReport", "build_report", "compare", "headline", "readable_table",
