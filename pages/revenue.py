@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import math
 
+import pandas as pd
 import streamlit as st
 
-from analytics.revenue.editing import apply_assumptions
+from analytics.revenue.editing import apply_assumptions, assumption_groups
 from analytics.revenue.metrics import metrics_frame
 from analytics.revenue.montecarlo import OUTPUTS
 from analytics.revenue.report import readable_table, table_csv, table_excel
@@ -152,12 +153,17 @@ if view.stored is not None:
         if view.linked:
             st.caption("Refreshed from a cost scenario on each run, so not listed: " + "; ".join(
                 f"{plain(label)} ← {plain(name)}" for label, name in view.linked.items()) + ".")
-        edited = st.data_editor(view.assumptions, hide_index=True, disabled=["path", "stream", "field"],
-                                height=560, key=f"rev_assumptions_{view.scenario_id}")
+        # One table per stream, all rendered (a collapsed expander keeps its edits), saved together by one button.
+        edited = []
+        for i, (group, part) in enumerate(assumption_groups(view.assumptions)):
+            with st.expander(f"{plain(group)}: {len(part)} inputs", expanded=i == 0):
+                edited.append(st.data_editor(part, hide_index=True, disabled=["path", "stream", "field"],
+                                             column_order=["field", "base", "low", "high", "dist", "path"],
+                                             key=f"rev_assumptions_{view.scenario_id}_{i}"))
         if st.button("Save assumptions", key="rev_save"):
             version = int(names.set_index("id").loc[view.scenario_id, "version"])
             try:
-                doc = apply_assumptions(view.stored, edited)
+                doc = apply_assumptions(view.stored, pd.concat(edited, ignore_index=True))
             except (SpecError, KeyError, ValueError) as exc:
                 st.error(problems(f"Nothing saved: {exc}"), icon=":material/error:")
             else:

@@ -7,6 +7,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analytics.revenue.editing import assumption_groups
 from db.revenue import revenue_scenarios
 from db.views_revenue import revenue_view
 from pages._components import usd
@@ -112,3 +113,44 @@ def test_inputs_a_cost_scenario_refreshes_are_named_not_offered_for_editing(app_
     assert not view.assumptions["field"].str.contains(r"\[").any()  # fields read as words, paths stay in "path"
     at = open_page(PAGE, app_db["demo"])
     assert any("Refreshed from a cost scenario" in c.value for c in at.caption)
+
+
+def _save_grid(at: AppTest, scenario_id: int, group: int, edited_rows: dict) -> AppTest:
+    # AppTest cannot type into a data editor; it takes the editor's change set through the session state.
+    at.session_state[f"rev_assumptions_{scenario_id}_{group}"] = {"edited_rows": edited_rows, "added_rows": [],
+                                                                   "deleted_rows": []}
+    at.run()
+    return at.button(key="rev_save").click().run()
+
+
+def test_an_edit_in_a_streams_table_is_saved_and_nothing_else_changes(app_db):
+    at = open_page(PAGE, app_db["demo"])
+    with app_db["factory"]() as s:
+        view = revenue_view(session=s, workspace_id=app_db["demo"])
+    before = next(r for r in revenue_scenarios(session=s, workspace_id=app_db["demo"]) if r.id == view.scenario_id)
+    stream = view.stored["streams"][0]
+    assert isinstance(stream["price_per_m_output"], int | float)
+    part = dict(assumption_groups(view.assumptions))[stream["name"]]
+    row = int(part.index[part["path"] == "streams[0].price_per_m_output"][0])
+    _save_grid(at, view.scenario_id, 1, {str(row): {"base": 3.0}})
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with app_db["factory"]() as s:
+        after = next(r for r in revenue_scenarios(session=s, workspace_id=app_db["demo"]) if r.id == before.id)
+    assert after.version == before.version + 1 and after.spec["streams"][0]["price_per_m_output"] == 3.0
+    after.spec["streams"][0]["price_per_m_output"] = stream["price_per_m_output"]
+    assert after.spec == before.spec
+
+
+def test_a_bad_cell_is_refused_naming_its_path_and_nothing_is_saved(app_db):
+    at = open_page(PAGE, app_db["demo"])
+    with app_db["factory"]() as s:
+        view = revenue_view(session=s, workspace_id=app_db["demo"])
+        version = next(r.version for r in revenue_scenarios(session=s, workspace_id=app_db["demo"])
+                       if r.id == view.scenario_id)
+    part = assumption_groups(view.assumptions)[1][1]
+    row = int(part.index[part["path"] == "streams[0].price_per_m_output"][0])
+    _save_grid(at, view.scenario_id, 1, {str(row): {"base": -1.0}})
+    assert "streams[0].price_per_m_output" in at.error[0].value.replace("\\", "")
+    with app_db["factory"]() as s:
+        assert next(r.version for r in revenue_scenarios(session=s, workspace_id=app_db["demo"])
+                    if r.id == view.scenario_id) == version

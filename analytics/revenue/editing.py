@@ -64,6 +64,42 @@ def assumption_table(doc: dict[str, Any], linked: Collection[str] = ()) -> pd.Da
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+COMPANY_WIDE = "Company-wide (cash, discount rate, opex, training, funding)"
+
+
+def assumption_groups(table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """The assumption table as a founder edits it: company-wide inputs, then one table per stream, in order.
+
+    Streams are told apart by their index in the path, so two streams with one name stay two tables. Together
+    the groups hold every row once; ``apply_assumptions`` takes them back concatenated.
+    """
+    index = table["path"].str.extract(r"^streams\[(\d+)\]", expand=False)
+    groups = [(COMPANY_WIDE, table[index.isna()])]
+    for i in sorted({int(v) for v in index.dropna()}):
+        part = table[index == str(i)]
+        groups.append((str(part["stream"].iloc[0]), part))
+    return [(name, part.reset_index(drop=True)) for name, part in groups if not part.empty]
+
+
+def _get(doc: dict[str, Any], path: str) -> Any:
+    node: Any = doc
+    for part in path.split("."):
+        match = _PART.fullmatch(part)
+        if match is None or not isinstance(node, dict) or match.group(1) not in node:
+            return None
+        node = node[match.group(1)]
+        if match.group(2) is not None:
+            node = node[int(match.group(2))] if isinstance(node, list) and int(match.group(2)) < len(node) else None
+    return node
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Whether a cell means what the document already says (a range's missing dist is triangular)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        return {**old, "dist": old.get("dist", "triangular")} == new
+    return old == new
+
+
 def _set(doc: dict[str, Any], path: str, value: Any) -> None:
     node: Any = doc
     parts = path.split(".")
@@ -100,6 +136,8 @@ def apply_assumptions(doc: dict[str, Any], table: pd.DataFrame) -> dict[str, Any
                           "high": float(high), "dist": row.dist or "triangular"}
         else:
             value = float(base) if not pd.isna(base) else None
+        if _same(_get(out, str(row.path)), value):
+            continue  # unedited: keep the file as written (an int stays an int, an implied dist stays implied)
         _set(out, str(row.path), value)
     probe = dict(out)
     probe.setdefault("start_month", "2000-01")
