@@ -54,6 +54,11 @@ def _summary(report: Any) -> dict[str, Any]:
     return _clean(out)
 
 
+def _dollars(value: float) -> str:
+    """-$518,164, not $-518,164."""
+    return f"-${abs(value):,.0f}" if value < 0 else f"${value:,.0f}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analytics revenue", description=__doc__.splitlines()[0])
     parser.add_argument("file", type=Path, help="scenario JSON (see examples/demo-scenario.json)")
@@ -89,9 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{report.name}: {len(report.months)} months from {report.months[0]:%Y-%m}")
     be = h["break_even_month"]
     print(f"break-even: {report.months[be]:%Y-%m}" if be is not None else "break-even: not within the horizon")
-    print(f"ending cash: ${h['ending_cash_usd']:,.0f}; NPV: ${h['npv_usd']:,.0f}")
+    print(f"ending cash: {_dollars(h['ending_cash_usd'])}; NPV: {_dollars(h['npv_usd'])}")
     cols = ["revenue", "COGS", "gross margin", "opex", "EBITDA", "cash", "customers"]
-    print(report.table[cols].round(2).to_string())
+    table = report.table[cols].round(2)
+    table.index = table.index.strftime("%Y-%m")
+    print(table.to_string())
     for m, metrics in report.metrics.items():
         print(f"\nmetrics at {report.months[m]:%Y-%m}:")
         for x in metrics:

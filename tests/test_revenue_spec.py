@@ -77,6 +77,8 @@ def test_the_cli_table_prints_undefined_metrics_as_n_a_with_the_reason(capsys):
     assert main([str(ROOT / "examples" / "demo-scenario.json")]) == 0
     out = capsys.readouterr().out
     assert "nan" not in out
+    assert "NPV: -$" in out and "$-" not in out  # the sign before the dollar
+    assert any(line.startswith("2027-01 ") for line in out.splitlines())  # months as YYYY-MM, not midnight stamps
     rule_of_40_first_year = next(line for line in out.splitlines() if line.strip().startswith("Rule of 40"))
     assert rule_of_40_first_year.split()[3:] == ["n/a", "n/a:", "needs", "24", "months", "of", "revenue"]
 
