@@ -25,11 +25,12 @@ __all__ = ["MARKET_VERSION", "Level", "MarketError", "Sizing", "api_benchmark", 
 # ---- TAM / SAM / SOM -------------------------------------------------------------------------------------------
 
 def money(usd: float) -> str:
-    """$216.0M, $1.20B, $950k: the unit a founder reads a market size in."""
+    """$216.0M, $1.20B, $950k, −$516.4k: the unit a founder reads a market size (or a loss) in."""
+    sign, usd = ("−", -usd) if usd < 0 else ("", usd)
     for unit, size in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(usd) >= size:
-            return f"${usd / size:,.{2 if unit in 'TB' else 1}f}{unit}"
-    return f"${usd:,.0f}"
+        if usd >= size:
+            return f"{sign}${usd / size:,.{2 if unit in 'TB' else 1}f}{unit}"
+    return f"{sign}${usd:,.0f}"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analytics.market import money
 from analytics.revenue.cohorts import share_above, top_share
 from analytics.revenue.metrics import Metric, metrics_at, movements_total
 from analytics.revenue.model import (
@@ -146,7 +147,7 @@ def build_report(parsed: Parsed, mc_paths: int = 0, seed: int = 0, tornado_outpu
 def compare(parsed: list[Parsed]) -> pd.DataFrame:
     """Saved scenarios side by side, as a founder reads them: one column per scenario, one row per key output.
 
-    Deterministic runs; the cells are text ($4.31M, 86.9 %, "Jul 2028 (month 20)", "none by Nov 2029")
+    Deterministic runs; the cells are text ($4.3M, 86.9 %, "Jul 2028 (month 20)", "none by Nov 2029")
     because scenarios may start in different months and an undefined cell needs words, not NaN or inf.
     """
     columns = {}
@@ -162,28 +163,17 @@ def compare(parsed: list[Parsed]) -> pd.DataFrame:
             return none if month is None else f"{months[month]:%b %Y} (month {month + 1})"
 
         columns[str(p.doc["name"])] = {
-            "revenue, last 12 months": _usd(h.revenue_last_12_usd),
+            "revenue, last 12 months": money(h.revenue_last_12_usd),
             "gross margin, last 12 months": "n/a" if math.isnan(h.gross_margin_last_12)
             else f"{h.gross_margin_last_12:.1%}".replace("%", " %"),
-            "ARR at month 12": _usd(m12["ARR (run rate)"].value),
-            "ARR at horizon end": _usd(end["ARR (run rate)"].value),
+            "ARR at month 12": money(m12["ARR (run rate)"].value),
+            "ARR at horizon end": money(end["ARR (run rate)"].value),
             "break-even": when(h.break_even_month),
             "cash runs out": when(h.cash_out_month),
-            "ending cash": _usd(h.ending_cash_usd), "NPV": _usd(h.npv_usd),
+            "ending cash": money(h.ending_cash_usd), "NPV": money(h.npv_usd),
             "LTV/CAC at horizon end": end["LTV/CAC"].shown,
         }
     return pd.DataFrame(columns)
-
-
-def _usd(value: float) -> str:
-    """$4.31M, −$516.4k: the sign before the dollar, as a reader expects."""
-    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(value) >= size:
-            text = f"${abs(value) / size:,.{2 if unit in 'BM' else 1}f}{unit}"
-            break
-    else:
-        text = f"${abs(value):,.0f}"
-    return f"−{text}" if value < 0 else text
 
 
 __all__ = ["MOVEMENTS", "Headline", "RevenueReport", "build_report", "compare", "headline", "readable_table",
