@@ -14,6 +14,7 @@ from analytics.revenue.metrics import metrics_frame
 from analytics.revenue.montecarlo import OUTPUTS
 from analytics.revenue.report import readable_table, table_csv, table_excel
 from analytics.revenue.spec import SpecError
+from analytics.revenue.values import DISTRIBUTIONS
 from db.revenue import delete_revenue_scenario, save_revenue_scenario
 from db.views_revenue import WhatIf, revenue_view
 from pages import _revenue_charts as charts
@@ -159,6 +160,9 @@ if view.stored is not None:
             with st.expander(f"{plain(group)}: {len(part)} inputs", expanded=i == 0):
                 edited.append(st.data_editor(part, hide_index=True, disabled=["path", "stream", "field"],
                                              column_order=["field", "base", "low", "high", "dist", "path"],
+                                             column_config={"dist": st.column_config.SelectboxColumn(
+                                                 "dist", options=list(DISTRIBUTIONS),
+                                                 help="How a range is drawn (triangular when left empty)")},
                                              key=f"rev_assumptions_{view.scenario_id}_{i}"))
         if st.button("Save assumptions", key="rev_save"):
             version = int(names.set_index("id").loc[view.scenario_id, "version"])
