@@ -33,6 +33,25 @@ def money(usd: float) -> str:
     return f"{sign}${usd:,.0f}"
 
 
+METHOD_COLOURS = {"top-down": "#1D4ED8", "bottom-up": "#059669"}  # one colour per sizing method, page and deck
+
+
+def decade_ticks(values: list[float]) -> dict[str, list]:
+    """Axis ticks at each power of ten, read as a founder reads money ($10M, $1B): plotly's SI format says G."""
+    if not values:
+        return {}
+    low, high = math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
+    ticks = [10.0 ** k for k in range(low, high + 1)]
+    return {"tickvals": ticks, "ticktext": [_short(v) for v in ticks]}
+
+
+def _short(usd: float) -> str:
+    for unit, size in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if usd >= size:
+            return f"${usd / size:g}{unit}"
+    return f"${usd:g}"
+
+
 @dataclass(frozen=True)
 class Level:
     level: str  # TAM, SAM or SOM

@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from analytics.market import money as market_money
+
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("problem", "Problem"), ("solution", "Solution"), ("why_now", "Why now"), ("market", "Market"),
     ("competition", "Competition"), ("business_model", "Business model"), ("unit_economics", "Unit economics"),
@@ -31,6 +33,15 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class Table:
+    """A slide's table: every cell already text, as the deck prints it."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
+@dataclass(frozen=True)
 class Section:
     key: str
     title: str
@@ -38,6 +49,13 @@ class Section:
     lines: list[str]
     missing: str = ""  # "missing: …" when the section has nothing to show
     charts: list[Chart] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)  # drawn after the lines, before the charts
+
+    @property
+    def text(self) -> list[str]:
+        """Every piece of text the section shows (title, lines, table cells): what an export can hold."""
+        return [self.title, *self.lines, *(t.title for t in self.tables),
+                *(cell for t in self.tables for cell in [*t.columns, *(c for row in t.rows for c in row)])]
 
 
 @dataclass(frozen=True)
@@ -79,14 +97,10 @@ class PitchInputs:
 
 
 def money(value: float | None) -> str:
+    """The app's money format ($12.0M, −$516.4k); n/a for a missing or infinite value."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "n/a"
-    sign = "-" if value < 0 else ""
-    v = abs(float(value))
-    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if v >= size:
-            return f"{sign}${v / size:.1f}{unit}"
-    return f"{sign}${v:,.0f}"
+    return market_money(float(value))
 
 
 def _fmt(value: Any, unit: str) -> str:
@@ -105,31 +119,91 @@ def _text(inputs: PitchInputs, key: str, label: str) -> tuple[list[str], str]:
 
 
 def _market(i: PitchInputs) -> Section:
-    lines = [f"- {s['level']} ({s['method']}): {money(s['usd'])} — {s['formula']}" for s in i.sizing]
+    methods = list(dict.fromkeys(r["method"] for r in i.sizing))
+    levels = list(dict.fromkeys(r["level"] for r in i.sizing))
+    usd = {(r["method"], r["level"]): r["usd"] for r in i.sizing}
+    tables = [Table("TAM / SAM / SOM, a year", ["", *methods],
+                    [[lv, *(money(usd[m, lv]) if (m, lv) in usd else "–" for m in methods)] for lv in levels])]
+    lines = [f"- {r['method']}: {r['formula']}" for r in i.sizing]
     charts = [Chart("market_sizing", "TAM / SAM / SOM", {"rows": i.sizing})] if i.sizing else []
-    return Section("market", "Market", lines, "" if lines else "missing: market sizing (TAM/SAM/SOM on the Market "
-                   "page)", charts)
+    if not i.sizing:
+        return Section("market", "Market", [], "missing: market sizing (TAM/SAM/SOM on the Market page)")
+    return Section("market", "Market", lines, "", charts, tables)
+
+
+def _price(c: dict[str, Any]) -> str:
+    if c.get("pricing") == "per_token" and "price_per_m_output" in c:
+        return f"${c.get('price_per_m_input', 0):,.2f} in / ${c['price_per_m_output']:,.2f} out per 1M tokens"
+    if c.get("pricing") == "per_seat" and "price_per_seat_month" in c:
+        return f"${c['price_per_seat_month']:,.0f} per seat a month"
+    return str(c.get("pricing") or "")
 
 
 def _competition(i: PitchInputs) -> Section:
-    lines = [f"- {c['name']}" + "".join(f" · {k}: {v}" for k, v in c.items() if k != "name" and v not in
-                                           (None, "", [])) for c in i.competitors]
-    return Section("competition", "Competition", lines, "" if lines else "missing: competitors (Market page)")
+    if not i.competitors:
+        return Section("competition", "Competition", [], "missing: competitors (Market page)")
+    rows = [[str(c["name"]), str(c.get("offering") or ""), _price(c),
+             f"{c['quality']:g}" if isinstance(c.get("quality"), int | float) else "",
+             str(c.get("strengths") or ""), str(c.get("weaknesses") or ""), str(c.get("as_of") or "")]
+            for c in i.competitors]
+    return Section("competition", "Competition", [], "", [], [Table(
+        "Competitors", ["", "offering", "price", "quality", "strengths", "weaknesses", "as of"], rows)])
+
+
+_KIND = {"maas": "MaaS: per token", "saas": "SaaS: per seat", "subscription": "subscription", "units": "units"}
+
+
+def _stream_prices(prices: dict[str, float]) -> str:
+    """A stream's price inputs as a price list: "$0.60 in / $2.40 out per 1M tokens", "Team $49 per seat…"."""
+    left, parts = dict(prices), []
+    if "price_per_m_input" in left or "price_per_m_output" in left:
+        parts.append(f"${left.pop('price_per_m_input', 0):,.2f} in / ${left.pop('price_per_m_output', 0):,.2f} out "
+                     "per 1M tokens")
+    if "cached_price_factor" in left:
+        parts.append(f"cached input at {left.pop('cached_price_factor'):.0%} of the input price")
+    for suffix, unit in ((" price_per_seat", "per seat a month"), (" price_monthly", "a month")):
+        named = [(k.removesuffix(suffix), left.pop(k)) for k in [k for k in left if k.endswith(suffix)]]
+        if named:
+            parts.append(", ".join(f"{n} ${v:,.0f}" for n, v in named) + f" {unit}")
+    if "price_usd" in left:
+        parts.append(f"${left.pop('price_usd'):,.0f} a unit")
+    parts += [f"{k.replace('_', ' ')} {v:,.2f}" for k, v in left.items()]
+    return "; ".join(parts) or "prices not set"
 
 
 def _business_model(i: PitchInputs) -> Section:
-    lines = [f"- {s['name']} ({s['kind']}): " + (", ".join(f"{k} {v:,.2f}" for k, v in s["prices"].items())
-                                                     or "prices not set") for s in i.streams]
-    return Section("business_model", "Business model", lines,
-                   "" if lines else "missing: revenue streams (a non-private revenue scenario on the Revenue page)")
+    if not i.streams:
+        return Section("business_model", "Business model", [],
+                       "missing: revenue streams (a non-private revenue scenario on the Revenue page)")
+    rows = [[str(s["name"]), _KIND.get(s["kind"], s["kind"]), _stream_prices(s["prices"])] for s in i.streams]
+    return Section("business_model", "Business model", [], "", [],
+                   [Table("Revenue streams", ["stream", "model", "prices"], rows)])
+
+
+def _metric_cell(m: dict[str, Any]) -> str:
+    verdict = str(m.get("verdict") or "")
+    if verdict.startswith("n/a"):
+        return verdict  # "n/a: not burning (…)" says more than "undefined"
+    value = _fmt(m["value"], m["unit"])
+    return f"{value}, {verdict}" if verdict else value
 
 
 def _unit_economics(i: PitchInputs) -> Section:
-    lines = [f"- gross margin · {name}: {_fmt(v, 'share')}" for name, v in i.stream_margins.items()]
-    lines += [f"- {m['name']} (month {m['month'] + 1}): {_fmt(m['value'], m['unit'])} — {m['verdict'] or 'n/a'}"
-              f" (bands: {m['band']})" for m in i.metrics]
-    return Section("unit_economics", "Unit economics", lines,
-                   "" if lines else "missing: a non-private revenue scenario (Revenue page)")
+    if not i.metrics and not i.stream_margins:
+        return Section("unit_economics", "Unit economics", [],
+                       "missing: a non-private revenue scenario (Revenue page)")
+    months = sorted({m["month"] for m in i.metrics})
+    names = list(dict.fromkeys(m["name"] for m in i.metrics))
+    cell = {(m["name"], m["month"]): m for m in i.metrics}
+    band = {m["name"]: m["band"] for m in i.metrics}
+    rows = [[n, *(_metric_cell(cell[n, mo]) if (n, mo) in cell else "–" for mo in months), str(band[n] or "")]
+            for n in names]
+    tables = [Table("Unit economics at each year shown", ["metric", *(f"month {mo + 1}" for mo in months),
+                                                          "benchmark"], rows)] if rows else []
+    if i.stream_margins:
+        tables.append(Table("Gross margin by stream", ["stream", "gross margin"],
+                            [[name, _fmt(v, "share")] for name, v in i.stream_margins.items()]))
+    return Section("unit_economics", "Unit economics", [], "", [], tables)
 
 
 def _traction(i: PitchInputs) -> Section:
@@ -137,10 +211,26 @@ def _traction(i: PitchInputs) -> Section:
     lines += [f"- serving cost ({s['scenario']}): ${s['usd_per_m_input']:.2f} / 1M input, "
               f"${s['usd_per_m_output']:.2f} / 1M output tokens" for s in i.serving]
     if i.serving and i.api_prices:
-        lines += [f"- public API {p['provider']} {p['model']}: ${p['input']:.2f} / ${p['output']:.2f} per 1M "
-                  f"input / output tokens" for p in i.api_prices]
+        lines.append(_api_summary(i.api_prices))
     return Section("traction", "Traction & technical proof", lines, "" if lines else
                    "missing: modelhub benchmark results and a non-private cost scenario with serving cost")
+
+
+def _api_summary(prices: list[dict[str, Any]]) -> str:
+    """One line for the public list prices (the Market page has them all): range and median of output prices."""
+    by_out = sorted(prices, key=lambda p: p["output"])
+    cheap, dear = by_out[0], by_out[-1]
+    outs, ins = sorted(p["output"] for p in prices), sorted(p["input"] for p in prices)
+    dates = sorted({str(p.get("as_of") or "") for p in prices} - {""})
+    when = f" as of {dates[-1]}" if dates else ""
+    return (f"- {len(prices)} public APIs' list prices{when}: output ${cheap['output']:,.2f} "
+            f"({cheap['provider']} {cheap['model']}) to ${dear['output']:,.2f} ({dear['provider']} {dear['model']}) "
+            f"per 1M tokens; medians ${_median(ins):,.2f} in / ${_median(outs):,.2f} out")
+
+
+def _median(sorted_values: list[float]) -> float:
+    n = len(sorted_values)
+    return (sorted_values[(n - 1) // 2] + sorted_values[n // 2]) / 2
 
 
 def _financials(i: PitchInputs) -> Section:
@@ -149,13 +239,14 @@ def _financials(i: PitchInputs) -> Section:
     h = i.headline
     be = h.get("break_even_month")
     lines = [f"Scenario: {i.scenario}",
-             f"- break-even: {'month ' + str(be + 1) if be is not None else 'not within the horizon'}",
+             f"- break-even: {_month(i, be) if be is not None else 'not within the horizon'}",
              f"- runway now: {_fmt(h.get('runway_now_months'), 'months')}; forecast runway: "
-             f"{_fmt(h.get('runway_forecast_months'), 'months')}",
+             f"{_runway(h.get('runway_forecast_months'), i)}",
              f"- revenue, last 12 months: {money(h.get('revenue_last_12_usd'))}, gross margin "
              f"{_fmt(h.get('gross_margin_last_12'), 'share')}; NPV: {money(h.get('npv_usd'))}"]
-    lines += [f"- year {y['year']}: revenue {money(y['revenue'])}, gross margin {_fmt(y['gross_margin'], 'share')}, "
-              f"EBITDA {money(y['ebitda'])}, cash {money(y['cash'])}" for y in i.yearly]
+    tables = [Table("By model year", ["year", "revenue", "gross margin", "EBITDA", "cash at year end"],
+                    [[str(y["year"]), money(y["revenue"]), _fmt(y["gross_margin"], "share"), money(y["ebitda"]),
+                      money(y["cash"])] for y in i.yearly])] if i.yearly else []
     if i.burn:
         lines.append(f"- burn this month (tracker plan): {money(i.burn['monthly_burn_usd'])}; cash "
                      f"{money(i.burn['cash_usd'])}; runway on the plan: {_fmt(i.burn['runway_months'], 'months')}")
@@ -163,7 +254,19 @@ def _financials(i: PitchInputs) -> Section:
         lines.append(f"- Monte Carlo ending cash P10–P90: {money(i.monthly['cash_p10'][-1])} – "
                      f"{money(i.monthly['cash_p90'][-1])}")
     charts = [Chart("revenue_cash", "Revenue and cash", i.monthly)] if i.monthly else []
-    return Section("financials", "Financials", lines, "", charts)
+    return Section("financials", "Financials", lines, "", charts, tables)
+
+
+def _runway(months: float | None, i: PitchInputs) -> str:
+    if isinstance(months, float) and math.isinf(months):
+        end = (i.monthly.get("months") or [""])[-1]
+        return f"cash lasts past the horizon ({end})" if end else "cash lasts past the horizon"
+    return _fmt(months, "months")
+
+
+def _month(i: PitchInputs, index: int) -> str:
+    months = i.monthly.get("months") or []
+    return f"{months[index]} (month {index + 1})" if index < len(months) else f"month {index + 1}"
 
 
 def _ask(i: PitchInputs) -> Section:

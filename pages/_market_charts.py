@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.market import Sizing, money
+from analytics.market import METHOD_COLOURS, Sizing, decade_ticks, money
 
 _LAYOUT = {"height": 360, "margin": {"l": 10, "r": 10, "t": 50, "b": 10}, "legend": {"orientation": "h", "y": -0.2}}
-_METHOD_COLOURS = {"top-down": "#1D4ED8", "bottom-up": "#059669"}
 _KIND_COLOURS = {"public API": "#9CA3AF", "your price": "#1D4ED8", "your serving cost": "#D97706"}
 
 
@@ -22,26 +19,10 @@ def sizing(methods: dict[str, Sizing]) -> go.Figure:
         if s.levels:
             fig.add_bar(x=[lv.level for lv in s.levels], y=[lv.usd for lv in s.levels], name=name,
                         text=[money(lv.usd) for lv in s.levels], textposition="outside",
-                        marker_color=_METHOD_COLOURS.get(name))
+                        marker_color=METHOD_COLOURS.get(name))
     fig.update_layout(**_LAYOUT, barmode="group", title="TAM ⊃ SAM ⊃ SOM, a year (log scale)",
-                      yaxis={"type": "log", **_decade_ticks(values)})
+                      yaxis={"type": "log", **decade_ticks(values)})
     return fig
-
-
-def _decade_ticks(values: list[float]) -> dict:
-    """Ticks at each power of ten, read as a founder reads money ($10M, $1B): plotly's SI format says G for B."""
-    if not values:
-        return {}
-    low, high = math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
-    ticks = [10.0 ** k for k in range(low, high + 1)]
-    return {"tickvals": ticks, "ticktext": [_short(v) for v in ticks]}
-
-
-def _short(usd: float) -> str:
-    for unit, size in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if usd >= size:
-            return f"${usd / size:g}{unit}"
-    return f"${usd:g}"
 
 
 def positioning(table: pd.DataFrame, unit: str, quality_metric: str) -> go.Figure:

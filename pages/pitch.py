@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from analytics.pdf_print import CHROMIUM, PdfError, html_to_pdf
@@ -74,6 +75,10 @@ for section in deck.sections:
         if section.missing:
             st.caption(plain(section.missing))
         _lines(section.lines)
+        for k, table in enumerate(section.tables):
+            st.markdown(f"**{plain(table.title)}**")
+            st.dataframe(pd.DataFrame(table.rows, columns=table.columns), hide_index=True,
+                         key=f"pitch_table_{section.key}_{k}")
         for chart in section.charts:
             st.plotly_chart(figure(chart), width="stretch", key=f"pitch_chart_{chart.key}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from datetime import date
 
 import pytest
@@ -32,7 +33,7 @@ def demo(factory):
 
 
 def _text(deck) -> str:
-    return "\n".join([s.title for s in deck.sections] + [line for s in deck.sections for line in s.lines])
+    return "\n".join(text for s in deck.sections for text in s.text)  # titles, lines and table cells
 
 
 def test_sections_follow_the_deck_order():
@@ -44,7 +45,7 @@ def test_an_empty_workspace_says_what_is_missing_and_invents_nothing():
     deck = build_deck(PitchInputs(workspace="X"))
     for section in deck.sections:
         assert section.missing.startswith("missing: "), section.key
-        assert section.lines == [] and section.charts == [], section.key
+        assert section.lines == [] and section.charts == [] and section.tables == [], section.key
     by_key = {s.key: s.missing for s in deck.sections}
     assert "the problem" in by_key["problem"] and "TAM/SAM/SOM" in by_key["market"]
     assert "the ask" in by_key["ask"] and "R&D / marketing / operations" in by_key["ask"]
@@ -61,13 +62,15 @@ def test_the_demo_deck_fills_every_section_in_order(factory, demo):
         view = pitch_view(session=s, workspace_id=demo["id"], today=date(2026, 12, 1))
     deck = view.deck
     assert [s.key for s in deck.sections] == ORDER
-    assert all(s.lines and not s.missing for s in deck.sections), [(s.key, s.missing) for s in deck.sections
-                                                                    if s.missing]
+    assert all((s.lines or s.tables) and not s.missing for s in deck.sections), [
+        (s.key, s.missing) for s in deck.sections if s.missing]
     text = _text(deck)
     assert "Mei Chen, CEO" in text and "$12.0M" in text
-    assert "maas" in text and "saas" in text and "subscription" in text
+    assert "MaaS: per token" in text and "SaaS: per seat" in text and "subscription" in text
+    assert "$0.60 in / $2.40 out per 1M tokens" in text and "Team $49, Enterprise $89 per seat a month" in text
     assert "Scenario: Base case (illustrative)" in text  # the public base case, not the private one sorted first
     assert "P80" in text and "TAM" in text
+    assert "forecast runway: cash lasts past the horizon (2029-11)" in text  # not "∞"
     assert [c.key for c in deck.charts] == ["market_sizing", "revenue_cash", "use_of_funds"]
 
 
@@ -135,3 +138,45 @@ def test_a_public_scenario_drawing_on_private_costs_is_left_out_of_the_financial
     assert "Scenario: Base case (illustrative)" in text and "Base 00 on the bulk quote" not in text
     assert any("Base 00 on the bulk quote" in w for w in view.warnings)
     assert not any(PRIVATE_COST["name"] in w for w in view.warnings)  # pitch mode shows the warnings
+
+
+def _section(deck, key: str):
+    return next(s for s in deck.sections if s.key == key)
+
+
+def test_prices_read_as_a_price_list_and_competitors_as_a_table():
+    deck = build_deck(PitchInputs(workspace="X", streams=[
+        {"name": "API", "kind": "maas", "prices": {"price_per_m_input": 0.6, "price_per_m_output": 2.4,
+                                                   "cached_price_factor": 0.1}},
+        {"name": "App", "kind": "saas", "prices": {"Team price_per_seat": 49.0, "Pro price_per_seat": 89.0}},
+        {"name": "Plan", "kind": "subscription", "prices": {"Basic price_monthly": 19.0}},
+        {"name": "Deploy", "kind": "units", "prices": {"price_usd": 60_000.0}}],
+        competitors=[{"name": "Big", "pricing": "per_token", "price_per_m_input": 2.5, "price_per_m_output": 10.0,
+                      "quality": 62.0}, {"name": "Suite", "pricing": "per_seat", "price_per_seat_month": 250.0}]))
+    prices = {row[0]: row[2] for row in _section(deck, "business_model").tables[0].rows}
+    assert prices == {"API": "$0.60 in / $2.40 out per 1M tokens; cached input at 10% of the input price",
+                      "App": "Team $49, Pro $89 per seat a month", "Plan": "Basic $19 a month",
+                      "Deploy": "$60,000 a unit"}
+    competitors = _section(deck, "competition").tables[0]
+    assert [row[2] for row in competitors.rows] == ["$2.50 in / $10.00 out per 1M tokens", "$250 per seat a month"]
+    assert competitors.rows[0][3] == "62" and competitors.rows[1][3] == ""
+
+
+def test_unit_economics_is_one_row_per_metric_and_an_undefined_one_says_why():
+    metrics = [{"month": m, "name": "burn multiple", "value": v, "unit": "ratio", "band": "< 1 amazing",
+                "verdict": verdict} for m, v, verdict in ((11, 1.09, "great"),
+                                                          (35, math.nan, "n/a: not burning (…)"))]
+    table = _section(build_deck(PitchInputs(workspace="X", metrics=metrics)), "unit_economics").tables[0]
+    assert table.columns == ["metric", "month 12", "month 36", "benchmark"]
+    assert table.rows == [["burn multiple", "1.1×, great", "n/a: not burning (…)", "< 1 amazing"]]
+
+
+def test_the_public_api_prices_are_one_line_with_their_range_and_medians():
+    prices = [{"provider": "A", "model": "a", "input": 0.1, "output": 0.4, "as_of": "2025-09-05"},
+              {"provider": "B", "model": "b", "input": 1.0, "output": 2.0, "as_of": "2025-09-05"},
+              {"provider": "C", "model": "c", "input": 3.0, "output": 15.0, "as_of": "2025-09-05"}]
+    deck = build_deck(PitchInputs(workspace="X", api_prices=prices, serving=[
+        {"scenario": "S", "usd_per_m_input": 0.1, "usd_per_m_output": 1.2}]))
+    lines = _section(deck, "traction").lines
+    assert lines[-1] == ("- 3 public APIs' list prices as of 2025-09-05: output $0.40 (A a) to $15.00 (C c) per 1M "
+                         "tokens; medians $1.00 in / $2.00 out")
