@@ -25,8 +25,10 @@ __all__ = ["MARKET_VERSION", "Level", "MarketError", "Sizing", "api_benchmark", 
 # ---- TAM / SAM / SOM -------------------------------------------------------------------------------------------
 
 def money(usd: float) -> str:
-    """$216.0M, $1.20B, $950k, −$516.4k: the unit a founder reads a market size (or a loss) in."""
-    sign, usd = ("−", -usd) if usd < 0 else ("", usd)
+    """$216.0M, $1.20B, $950k, -$516.4k: the unit a founder reads a market size (or a loss) in.
+
+    The minus is ASCII, as the page's cards and the CSVs write it, so a copied figure pastes as a number."""
+    sign, usd = ("-", -usd) if usd < 0 else ("", usd)
     for unit, size in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("k", 1e3)):
         if usd >= size:
             return f"{sign}${usd / size:,.{2 if unit in 'TB' else 1}f}{unit}"

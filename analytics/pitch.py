@@ -97,7 +97,7 @@ class PitchInputs:
 
 
 def money(value: float | None) -> str:
-    """The app's money format ($12.0M, −$516.4k); n/a for a missing or infinite value."""
+    """The app's money format ($12.0M, -$516.4k); n/a for a missing or infinite value."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "n/a"
     return market_money(float(value))

@@ -196,7 +196,7 @@ def test_the_comparison_reads_each_scenario_in_words_and_units(demo_doc):
     assert base["break-even"] == f"Aug 2028 (month {h.break_even_month + 1})" and h.break_even_month == 19
     assert base["cash runs out"] == "none by Dec 2029"
     assert base["revenue, last 12 months"] == f"${h.revenue_last_12_usd / 1e6:.1f}M"
-    assert base["NPV"].startswith("−$") and h.npv_usd < 0  # the sign before the dollar
+    assert base["NPV"].startswith("-$") and h.npv_usd < 0  # the sign before the dollar
     out = headline(deterministic(parse(broke))).cash_out_month
     assert out is not None and no_round["cash runs out"].endswith(f"(month {out + 1})")
     assert not table.isna().any().any() and "inf" not in table.to_string().lower()
