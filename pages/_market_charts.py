@@ -31,20 +31,23 @@ def positioning(table: pd.DataFrame, unit: str, quality_metric: str) -> go.Figur
     fig = go.Figure()
     low, top = (rows["price"].min(), rows["price"].max()) if len(rows) else (0.0, 0.0)
     for who, colour in (("competitor", "#6B7280"), ("yours", "#1D4ED8")):
-        part = rows[rows["who"] == who]
-        if part.empty:
-            continue
-        symbols = ["circle-open" if d else "circle" for d in part["dominated_by"]]
-        # Your points share one quality and sit close in price, so their long names would print over each other:
-        # they are named on hover; competitors are named on the chart, the priciest to its left and the cheapest
-        # to its right so that both stay inside.
-        named = who == "competitor"
-        fig.add_scatter(x=part["price"], y=part["quality"], mode="markers+text" if named else "markers",
-                        name=who, text=part["name"] if named else None, hovertext=part["name"],
-                        hovertemplate="%{hovertext}<br>%{x:$,.3~f} · quality %{y}<extra></extra>",
-                        textposition=["top left" if p == top else "top right" if p == low else "top center"
-                                      for p in part["price"]],
-                        marker={"size": 13, "color": colour, "symbol": symbols, "line": {"width": 2, "color": colour}})
+        # One trace per marker style, so the legend's symbol is that trace's (it shows the first point's).
+        for dominated in (False, True):
+            part = rows[(rows["who"] == who) & ((rows["dominated_by"].fillna("").astype(str) != "") == dominated)]
+            if part.empty:
+                continue
+            # Your points share one quality and sit close in price, so their long names would print over each
+            # other: they are named on hover; competitors are named on the chart, the priciest to its left and
+            # the cheapest to its right so that both stay inside.
+            named = who == "competitor"
+            fig.add_scatter(x=part["price"], y=part["quality"], mode="markers+text" if named else "markers",
+                            name=f"{who}, dominated" if dominated else who, text=part["name"] if named else None,
+                            hovertext=part["name"], hovertemplate="%{hovertext}<br>%{x:$,.3~f} · quality %{y}"
+                                                                  "<extra></extra>",
+                            textposition=["top left" if p == top else "top right" if p == low else "top center"
+                                          for p in part["price"]],
+                            marker={"size": 13, "color": colour, "symbol": "circle-open" if dominated else "circle",
+                                    "line": {"width": 2, "color": colour}})
     log = unit.startswith("$/1M") and len(rows) > 1 and rows["price"].min() > 0
     # The quality metric is a sentence: it goes in the title, where it has the width to be read.
     fig.update_layout(**_LAYOUT, title={"text": f"Price vs quality ({unit})<br><sup>quality: {quality_metric}; "

@@ -158,15 +158,21 @@ with comp_tab:
             save({"own": {"name": own_name, "quality": own_quality}, "quality_metric": metric,
                   "output_share": share}, "Positioning settings saved")
     st.subheader("Competitor matrix")
-    st.dataframe(view.competitors, hide_index=True, key="mk_matrix")
+    st.dataframe(view.competitors, hide_index=True, key="mk_matrix", column_config={
+        "api_model": "public API model", "price_per_m_input": cfg.NumberColumn("$/1M input", format="$%.2f"),
+        "price_per_m_output": cfg.NumberColumn("$/1M output", format="$%.2f"),
+        "price_per_seat_month": cfg.NumberColumn("$/seat a month", format="$%.0f"),
+        "quality": cfg.NumberColumn(format="%.0f"), "as_of": "as of"})
     st.subheader("Price / performance")
     if view.positioning.empty:
         st.caption("Give competitors (and yourself) a quality score and a price to place them.")
     for unit in view.positioning["unit"].unique():
         st.plotly_chart(charts.positioning(view.positioning, unit, doc["quality_metric"]), key=f"mk_pos_{unit}")
     if not view.positioning.empty:
-        st.dataframe(view.positioning, hide_index=True, key="mk_pos_table")
-        st.caption("dominated_by: cheaper (or as cheap) and as good or better, in the same unit; blended at "
+        st.dataframe(view.positioning, hide_index=True, key="mk_pos_table", column_config={
+            "price": cfg.NumberColumn(format="$%.2f"), "quality": cfg.NumberColumn(format="%.0f"),
+            "quality_per_usd": cfg.NumberColumn("quality per $", format="%.2f"), "dominated_by": "dominated by"})
+        st.caption("dominated by: cheaper (or as cheap) and as good or better, in the same unit; blended at "
                    f"{doc['output_share']:.0%} output tokens. Your own scenarios are not compared with each other.")
 
 with api_tab:

@@ -4,13 +4,14 @@ is refused naming the field with nothing stored, sizing and pillar scores round-
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from analytics import market
 from analytics.gpu_catalogue import api_price_table
 from db.demo_market import add_demo_market, demo_market
 from db.market import load_market, save_market_section
-from pages._market_charts import sizing
+from pages._market_charts import positioning, sizing
 from tests.market_page_harness import open_page
 
 pytestmark = pytest.mark.usefixtures("navigation_only")
@@ -164,3 +165,12 @@ def test_a_swot_lines_origin_is_set_in_italics_not_printed_with_asterisks(market
     at = open_page(market_db["demo"], tmp_path / "h")
     lines = [m.value for m in at.markdown if "pillar score" in m.value]
     assert lines and all("— *pillar score" in v and "\\*" not in v for v in lines)
+
+
+def test_the_positioning_legend_shows_each_marker_style_once():
+    table = pd.DataFrame({"name": ["a", "b", "c"], "who": ["competitor", "competitor", "yours"], "unit": ["u"] * 3,
+                          "price": [1.0, 2.0, 1.5], "quality": [50.0, 40.0, 60.0], "quality_per_usd": [0.0] * 3,
+                          "dominated_by": ["", "a", None]})
+    fig = positioning(table, "u", "an eval")
+    assert [(t.name, t.marker.symbol) for t in fig.data] == [
+        ("competitor", "circle"), ("competitor, dominated", "circle-open"), ("yours", "circle")]
