@@ -187,7 +187,9 @@ with api_tab:
                               f"{r.public_total} public APIs are cheaper; {r.x_median:.2f}× their median "
                               f"(${r.public_median:.3f})."))
     st.plotly_chart(charts.benchmark(view.benchmark, doc["output_share"], dates), key="mk_benchmark")
-    st.dataframe(view.benchmark, hide_index=True, key="mk_benchmark_table")
+    st.dataframe(view.benchmark, hide_index=True, key="mk_benchmark_table", column_config={
+        "usd_per_m_input": st.column_config.NumberColumn("$/1M input", format="$%.3f"),
+        "usd_per_m_output": st.column_config.NumberColumn("$/1M output", format="$%.3f")})
     st.caption(f"Public list prices as of {dates} (source in each row); they age fast. Your prices are the base "
                "values of the revenue scenarios; serving cost is the fleet \\$/1M of the cost scenario each stream "
                "names.")
