@@ -85,6 +85,10 @@ def test_pitch_mode_serves_only_the_pitch(chromium, pitch_server, path):
     page.set_default_timeout(60_000)
     page.goto(pitch_server + path)
     page.get_by_role("heading", name="Top risks").wait_for()
+    # Another page's URL is answered by a rerun on the pitch: wait for that run to finish before counting
+    # (seen failing under load when counted at once, with the first run's headings still on the page).
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.get_by_role("button", name="Download HTML").wait_for()
     assert "Pitch" in page.locator("h1").first.inner_text()
     for _key, title in SECTIONS:
         assert page.get_by_role("heading", name=title, exact=True).count() == 1, title
