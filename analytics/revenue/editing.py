@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import copy
 import math
-import re
 from collections.abc import Collection
 from typing import Any
 
 import pandas as pd
 
-from analytics.revenue.spec import TRACKER_SOURCE, input_label, parse
+from analytics.revenue.spec import TRACKER_SOURCE, input_label, parse, path_parts
 
 COLUMNS = ["path", "stream", "field", "base", "low", "high", "dist"]
 _SKIP = {"version", "months"}
-_PART = re.compile(r"([a-z_]+)(?:\[(\d+)\])?")
 
 
 def _walk(node: Any, path: str, out: list[tuple[str, Any]]) -> None:
@@ -81,15 +79,17 @@ def assumption_groups(table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     return [(name, part.reset_index(drop=True)) for name, part in groups if not part.empty]
 
 
+def _steps(path: str) -> list[str | int]:
+    return [step for key, index in path_parts(path) for step in ((key,) if index is None else (key, index))]
+
+
 def _get(doc: dict[str, Any], path: str) -> Any:
     node: Any = doc
-    for part in path.split("."):
-        match = _PART.fullmatch(part)
-        if match is None or not isinstance(node, dict) or match.group(1) not in node:
+    for step in _steps(path):
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
             return None
-        node = node[match.group(1)]
-        if match.group(2) is not None:
-            node = node[int(match.group(2))] if isinstance(node, list) and int(match.group(2)) < len(node) else None
     return node
 
 
@@ -101,24 +101,11 @@ def _same(old: Any, new: Any) -> bool:
 
 
 def _set(doc: dict[str, Any], path: str, value: Any) -> None:
+    *head, last = _steps(path)
     node: Any = doc
-    parts = path.split(".")
-    for i, part in enumerate(parts):
-        match = _PART.fullmatch(part)
-        if match is None:
-            raise KeyError(path)
-        key, index = match.group(1), match.group(2)
-        last = i == len(parts) - 1
-        if index is None:
-            if last:
-                node[key] = value
-            else:
-                node = node[key]
-        else:
-            if last:
-                node[key][int(index)] = value
-            else:
-                node = node[key][int(index)]
+    for step in head:
+        node = node[step]
+    node[last] = value
 
 
 def apply_assumptions(doc: dict[str, Any], table: pd.DataFrame) -> dict[str, Any]:

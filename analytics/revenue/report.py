@@ -144,6 +144,11 @@ def build_report(parsed: Parsed, mc_paths: int = 0, seed: int = 0, tornado_outpu
         tornado=tornado(parsed, tornado_output, at) if tornado_output else None, tornado_month=at)
 
 
+def _when(months: pd.DatetimeIndex, month: int | None) -> str:
+    """"Jul 2028 (month 20)", or "none by Nov 2029" when the event is not within the horizon."""
+    return f"none by {months[-1]:%b %Y}" if month is None else f"{months[month]:%b %Y} (month {month + 1})"
+
+
 def compare(parsed: list[Parsed]) -> pd.DataFrame:
     """Saved scenarios side by side, as a founder reads them: one column per scenario, one row per key output.
 
@@ -157,19 +162,14 @@ def compare(parsed: list[Parsed]) -> pd.DataFrame:
         months = run.month_index
         m12 = {m.name: m for m in metrics_at(run, min(11, run.months - 1))}
         end = {m.name: m for m in metrics_at(run, run.months - 1)}
-        by_end = f"none by {months[-1]:%b %Y}"
-
-        def when(month: int | None, none: str = by_end, months: pd.DatetimeIndex = months) -> str:
-            return none if month is None else f"{months[month]:%b %Y} (month {month + 1})"
-
         columns[str(p.doc["name"])] = {
             "revenue, last 12 months": money(h.revenue_last_12_usd),
             "gross margin, last 12 months": "n/a" if math.isnan(h.gross_margin_last_12)
             else f"{h.gross_margin_last_12:.1%}".replace("%", " %"),
             "ARR at month 12": money(m12["ARR (run rate)"].value),
             "ARR at horizon end": money(end["ARR (run rate)"].value),
-            "break-even": when(h.break_even_month),
-            "cash runs out": when(h.cash_out_month),
+            "break-even": _when(months, h.break_even_month),
+            "cash runs out": _when(months, h.cash_out_month),
             "ending cash": money(h.ending_cash_usd), "NPV": money(h.npv_usd),
             "LTV/CAC at horizon end": end["LTV/CAC"].shown,
         }

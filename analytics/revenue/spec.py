@@ -9,6 +9,7 @@ the documentation: each field says its default, its bounds and, in the comments,
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -318,7 +319,22 @@ def parse(raw: Any) -> Parsed:
     return Parsed(doc=doc, values=values)
 
 
+_PATH_PART = re.compile(r"([a-z_]+)(?:\[(\d+)\])?")
 _WORDS = {"usd": "($)", "cac": "CAC", "m": "M", "mrr": "MRR"}
+
+
+def path_parts(path: str) -> list[tuple[str, int | None]]:
+    """``streams[0].tiers[1].discount`` → ``[("streams", 0), ("tiers", 1), ("discount", None)]``.
+
+    The one reader of a field path (the grid writes by it, labels name by it); a malformed one is a KeyError.
+    """
+    out: list[tuple[str, int | None]] = []
+    for part in path.split("."):
+        match = _PATH_PART.fullmatch(part)
+        if match is None:
+            raise KeyError(path)
+        out.append((match.group(1), None if match.group(2) is None else int(match.group(2))))
+    return out
 
 
 def input_label(doc: dict[str, Any], path: str) -> str:
@@ -328,17 +344,15 @@ def input_label(doc: dict[str, Any], path: str) -> str:
     """
     node: Any = doc
     parts: list[str] = []
-    *items, last = path.split(".")
-    for part in items:
-        key, _, index = part.partition("[")
-        node = node.get(key) if isinstance(node, dict) else None
-        if index and isinstance(node, list) and int(index[:-1]) < len(node):
-            node = node[int(index[:-1])]
+    *items, (key, index) = path_parts(path)
+    for item, at in items:
+        node = node.get(item) if isinstance(node, dict) else None
+        if at is not None and isinstance(node, list) and at < len(node):
+            node = node[at]
             name = node.get("name") if isinstance(node, dict) else None
-            parts.append(str(name) if name else f"{key.removesuffix('s')} #{int(index[:-1]) + 1}")
+            parts.append(str(name) if name else f"{item.removesuffix('s')} #{at + 1}")
         else:
-            parts.append(part)
-    key, _, index = last.partition("[")
+            parts.append(item if at is None else f"{item}[{at}]")
     words = " ".join(_WORDS.get(w, w) for w in key.split("_"))
-    parts.append(f"{words} #{int(index[:-1]) + 1}" if index else words)
+    parts.append(words if index is None else f"{words} #{index + 1}")
     return " · ".join(parts)
